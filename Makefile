@@ -1,0 +1,46 @@
+# ClearPress: two commands do everything on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: site test lint format build publish serve clean import-demo check
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Import the bundled demo captures and build the site into output/.
+site: $(STAMP)
+	$(PY) -m scripts import captures/demo
+	$(PY) -m scripts build
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+build: $(STAMP)
+	$(PY) -m scripts build
+
+publish: $(STAMP)
+	$(PY) -m scripts build --publish
+
+serve: $(STAMP)
+	$(PY) -m scripts serve
+
+check: $(STAMP)
+	$(PY) -m scripts check output
+
+clean:
+	rm -rf output

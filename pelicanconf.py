@@ -1,0 +1,65 @@
+"""Pelican settings for the ClearPress archive (local builds; publishconf.py adds production)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+AUTHOR = "ClearPress"
+SITENAME = "ClearPress"
+SITESUBTITLE = "Kho lưu trữ tin tức sạch, không quảng cáo"
+SITEURL = ""
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = [""]
+ARTICLE_EXCLUDES = ["pages", "images", "drafts-quarantine"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+IGNORE_FILES = [".#*", "*.tmp", ".*"]
+
+THEME = "theme"
+TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_LANG = "vi"
+DEFAULT_DATE_FORMAT = "%d/%m/%Y %H:%M"
+DEFAULT_PAGINATION = 20
+
+# Paths follow the content layout: one folder per topic, one per year.
+ARTICLE_URL = "{category}/{date:%Y}/{slug}.html"
+ARTICLE_SAVE_AS = "{category}/{date:%Y}/{slug}.html"
+CATEGORY_URL = "{slug}/"
+CATEGORY_SAVE_AS = "{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}/{date:%m}/index.html"
+DRAFT_URL = "drafts/{slug}.html"
+DRAFT_SAVE_AS = "drafts/{slug}.html"
+
+# Pelican's own feeds are replaced by the topic_feeds plugin (RSS, Atom and JSON Feed per topic,
+# per source and for the whole archive, with provenance in every item).
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+CATEGORY_FEED_RSS = None
+TAG_FEED_ATOM = None
+TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["topic_feeds"]
+
+# Deterministic output: no timestamps from the clock, stable ordering.
+DELETE_OUTPUT_DIRECTORY = True
+OUTPUT_RETENTION = [".git", ".nojekyll", "CNAME"]
+LOAD_CONTENT_CACHE = False
+SUMMARY_MAX_LENGTH = 50

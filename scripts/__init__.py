@@ -1,0 +1,3 @@
+"""ClearPress importer: capture pages, extract the article, write Markdown for Pelican."""
+
+__version__ = "0.1.0"
