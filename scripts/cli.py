@@ -1,0 +1,264 @@
+"""ClearPress command line: ``python -m scripts COMMAND`` (installed as ``clearpress``).
+
+A thin click layer: each command parses options, calls one library function and turns
+:class:`~scripts.models.ArchiveError` into a one-line ``Error: …`` with exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from scripts import __version__
+from scripts.models import ArchiveError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="clearpress")
+def cli() -> None:
+    """Turn cluttered news pages into a clean, permanent archive with per-topic feeds."""
+
+
+def _topic_lookup(sources_path: Path) -> tuple[object | None, str | None]:
+    """Return (topic_for, default_topic) from sources.toml, or (None, None) when absent."""
+    if not sources_path.is_file():
+        return None, None
+    from scripts.sources import load_sources
+
+    sources = load_sources(sources_path)
+    return sources.topic_for, sources.default_topic
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--url", help="Address of the captured page (default: its canonical or og:url).")
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("content"),
+    show_default=True,
+    help="Markdown archive to write into.",
+)
+@click.option("--category", help="Topic for these captures (overrides the page's own).")
+@click.option("--force", is_flag=True, help="Publish low-confidence articles instead of drafts.")
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("sources.toml"),
+    show_default=True,
+    help="Source list giving each site's default topic.",
+)
+@click.option("--from-captures", is_flag=True, help="Import new WARC captures made by `fetch`.")
+@click.option("--all", "all_captures", is_flag=True, help="With --from-captures: re-import all.")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("state/fetch.sqlite3"),
+    show_default=True,
+    help="Fetch state database (with --from-captures).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+def import_command(
+    paths: tuple[Path, ...],
+    url: str | None,
+    content_dir: Path,
+    category: str | None,
+    force: bool,
+    sources_path: Path,
+    from_captures: bool,
+    all_captures: bool,
+    state_path: Path,
+    quiet: bool,
+) -> None:
+    """Import captures (.txt, .html, .warc, .warc.gz, or folders of them) as Markdown.
+
+    Prints one line per capture (wrote, updated, merged, unchanged, draft or quarantined)
+    and a summary.  Exits with status 1 if any capture was quarantined.
+
+    \b
+    Example:
+        clearpress import captures/demo
+        clearpress import page.html --url https://example.vn/bai-viet.html --category "Sức khỏe"
+    """
+    from scripts.importer import ImportOptions, import_capture, import_paths, summarize
+    from scripts.store import ContentIndex
+
+    if not paths and not from_captures:
+        raise click.UsageError("give capture files or folders, or --from-captures")
+    if url and (len(paths) != 1 or from_captures):
+        raise click.UsageError("--url applies to exactly one capture file")
+    try:
+        topic_for, default_topic = _topic_lookup(sources_path)
+        options = ImportOptions(
+            content_dir=content_dir,
+            url=url,
+            category=category,
+            force=force,
+            topic_for=topic_for,  # type: ignore[arg-type]
+            **({"default_topic": default_topic} if default_topic else {}),
+        )
+        outcomes = import_paths(paths, options) if paths else []
+        if from_captures:
+            from scripts.fetch.state import all_captures as every_capture
+            from scripts.fetch.state import mark_imported, pending_captures
+
+            index = ContentIndex.scan(content_dir)
+            source = every_capture if all_captures else pending_captures
+            done = []
+            for key, capture in source(state_path):
+                outcome = import_capture(capture, options, index)
+                outcomes.append(outcome)
+                if outcome.action != "quarantined":
+                    done.append(key)
+            mark_imported(state_path, done)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for outcome in outcomes:
+        if quiet and outcome.action not in ("quarantined", "draft"):
+            continue
+        where = str(outcome.path) if outcome.path else outcome.origin
+        detail = f" ({outcome.reason})" if outcome.reason else ""
+        if outcome.action == "quarantined":
+            click.echo(f"quarantined  {outcome.origin}: {outcome.reason}", err=True)
+        else:
+            click.echo(f"{outcome.action:<12} {where}{detail}")
+    click.echo(summarize(outcomes))
+    if any(o.action == "quarantined" for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command(name="extract")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", help="Address of the captured page (default: its canonical or og:url).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "text", "json"]),
+    default="markdown",
+    show_default=True,
+)
+def extract_command(path: Path, url: str | None, fmt: str) -> None:
+    """Print the article extracted from one capture; writes nothing.
+
+    \b
+    Example:
+        clearpress extract page.html --url https://example.vn/a.html --format json
+    """
+    from scripts.convert import article_to_markdown
+    from scripts.extract import extract
+    from scripts.readers import read_file
+
+    try:
+        captures = list(read_file(path))
+        if not captures:
+            raise click.ClickException(f"{path}: no page in this capture")
+        article = extract(captures[0], url=url)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "markdown":
+        click.echo(article_to_markdown(article), nl=False)
+    elif fmt == "text":
+        from bs4 import BeautifulSoup
+
+        text = BeautifulSoup(article.body_html, "lxml").get_text("\n\n", strip=True)
+        click.echo(f"{article.title}\n\n{text}")
+    else:
+        data = asdict(article)
+        for key in ("date", "modified", "captured"):
+            data[key] = data[key].isoformat() if data[key] else None
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@cli.command(name="build")
+@click.option("--publish", is_flag=True, help="Build for production with publishconf.py.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"))
+def build_command(publish: bool, output: Path) -> None:
+    """Build the site with Pelican into output/ (feeds and search index included).
+
+    \b
+    Example:
+        clearpress build
+        CLEARPRESS_SITEURL=https://user.github.io/repo clearpress build --publish
+    """
+    settings = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
+    command = [
+        sys.executable, "-m", "pelican", str(ROOT / "content"), "-s", str(settings),
+        "-o", str(output), "--fatal", "errors",
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        raise click.ClickException(f"pelican failed with exit status {result.returncode}")
+
+
+@cli.command(name="serve")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--bind", default="127.0.0.1", show_default=True)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"))
+def serve_command(port: int, bind: str, output: Path) -> None:
+    """Serve the built site locally for reading and testing.
+
+    \b
+    Example:
+        clearpress serve --port 8000
+    """
+    import functools
+    import http.server
+
+    if not output.is_dir():
+        raise click.ClickException(f"{output}: no built site here; run `clearpress build` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    with http.server.ThreadingHTTPServer((bind, port), handler) as server:
+        click.echo(f"Serving {output} at http://{bind}:{port}/ (Ctrl+C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.command(name="check")
+@click.argument(
+    "output_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output")
+)
+def check_command(output_dir: Path) -> None:
+    """Check a built site: feeds valid, links resolve, no external scripts or ad residue.
+
+    \b
+    Example:
+        clearpress check output
+    """
+    from scripts.check import check_site, format_report
+
+    try:
+        report = check_site(output_dir)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+def _register_optional() -> None:
+    """Attach commands that live in their own modules."""
+    try:
+        from scripts.fetch_cli import fetch
+    except ImportError:  # pragma: no cover - during development only
+        return
+    cli.add_command(fetch)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Entry point for ``python -m scripts`` and the ``clearpress`` console script."""
+    cli(prog_name="clearpress")

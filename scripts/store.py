@@ -1,0 +1,157 @@
+"""Write articles into ``content/<topic-slug>/<yyyy>/<slug>.md`` safely and idempotently.
+
+Three promises, each tested:
+
+* **Atomic.**  A file is written under a hidden temporary name in the same folder, flushed to
+  disk and renamed over the target, so a reader (or Pelican) never sees half a file, whatever
+  interrupts the import.  Pelican ignores dot-files, so a stray temporary is never published.
+* **Idempotent.**  Unchanged text is not rewritten (not even its modification time), and an
+  article already in the archive keeps its path, so its URL never moves.
+* **No silent overwrite.**  Articles are identified by their original URL (else the page they
+  were captured from, else title and date); two different articles that want the same slug get
+  ``-2``, ``-3`` … instead of replacing each other.  The same story captured from a second site
+  is recorded on the first article (``Via_URL`` lists both) rather than written twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.models import StoreError
+from scripts.slugs import slugify
+
+_HEADER_LIMIT = 64  # header lines read when indexing; articles have at most ~16
+_MAX_COLLISIONS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """What the index knows of one Markdown file already in ``content/``."""
+
+    path: Path
+    identity: str
+    slug: str
+    via_urls: tuple[str, ...]
+    header: dict[str, str]
+
+
+@dataclass(slots=True)
+class ContentIndex:
+    """Every article in a content folder, by identity and by path."""
+
+    root: Path
+    by_identity: dict[str, StoredArticle] = field(default_factory=dict)
+    by_path: dict[Path, StoredArticle] = field(default_factory=dict)
+
+    @classmethod
+    def scan(cls, root: Path) -> ContentIndex:
+        """Read the header of every ``.md`` file under ``root`` (pages excluded)."""
+        index = cls(root=root)
+        if not root.is_dir():
+            return index
+        for path in sorted(root.rglob("*.md")):
+            relative = path.relative_to(root)
+            if relative.parts[0] in ("pages",) or any(p.startswith(".") for p in relative.parts):
+                continue
+            header = read_header(path)
+            index.add(path, header)
+        return index
+
+    def add(self, path: Path, header: dict[str, str]) -> StoredArticle:
+        """Record (or replace) what ``path`` now holds."""
+        stored = StoredArticle(
+            path=path,
+            identity=identity_of(header),
+            slug=header.get("Slug") or path.stem,
+            via_urls=split_urls(header.get("Via_URL", "")),
+            header=header,
+        )
+        self.by_identity.setdefault(stored.identity, stored)
+        if self.by_identity[stored.identity].path == path:
+            self.by_identity[stored.identity] = stored
+        self.by_path[path] = stored
+        return stored
+
+
+def read_header(path: Path) -> dict[str, str]:
+    """Return the ``Key: value`` lines at the top of a Markdown file."""
+    header: dict[str, str] = {}
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            for _, line in zip(range(_HEADER_LIMIT), handle, strict=False):
+                line = line.rstrip("\n")
+                if not line.strip():
+                    break
+                key, sep, value = line.partition(":")
+                if not sep or " " in key.strip():
+                    break
+                header[key.strip()] = value.strip()
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror})") from exc
+    return header
+
+
+def split_urls(value: str) -> tuple[str, ...]:
+    """Split a ``Via_URL`` value (one URL, or several separated by commas)."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def identity_of(header: dict[str, str]) -> str:
+    """Return the key that says two files hold the same article."""
+    if header.get("Source_URL"):
+        return f"url:{header['Source_URL']}"
+    vias = split_urls(header.get("Via_URL", ""))
+    if vias:
+        return f"via:{vias[0]}"
+    basis = f"{header.get('Title', '')}\n{header.get('Date', '')}"
+    return "title:" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def article_path(root: Path, category: str, year: str, slug: str) -> Path:
+    """Return ``root/<topic-slug>/<yyyy>/<slug>.md``, refusing anything that escapes ``root``."""
+    if not (year.isdigit() and len(year) == 4) and year != "undated":
+        raise StoreError(f"invalid year folder {year!r} for {slug!r}")
+    safe_slug = slugify(slug)
+    path = root / slugify(category, fallback="tin-tuc") / year / f"{safe_slug}.md"
+    resolved_root = root.resolve()
+    if resolved_root not in path.resolve().parents:
+        raise StoreError(f"{path}: refusing to write outside {root}")
+    return path
+
+
+def candidate_paths(path: Path) -> Iterator[Path]:
+    """Yield ``path`` and then ``-2``, ``-3`` … variants for resolving slug collisions."""
+    yield path
+    for number in range(2, _MAX_COLLISIONS):
+        yield path.with_name(f"{path.stem}-{number}{path.suffix}")
+    raise StoreError(f"{path}: more than {_MAX_COLLISIONS} articles share this slug")
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically; return False (and touch nothing) if unchanged."""
+    data = text.encode("utf-8")
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write ({exc.strerror})") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise StoreError(f"{path}: cannot write ({exc.strerror})") from exc
+    return True
