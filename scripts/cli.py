@@ -6,6 +6,7 @@ A thin click layer: each command parses options, calls one library function and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -219,10 +220,8 @@ def serve_command(port: int, bind: str, output: Path) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
     with http.server.ThreadingHTTPServer((bind, port), handler) as server:
         click.echo(f"Serving {output} at http://{bind}:{port}/ (Ctrl+C to stop)")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 @cli.command(name="check")
