@@ -175,7 +175,7 @@ def article_header(
         meta["Summary"] = _bracket_safe(_escape_text(_one_line(article.summary)))
     meta["Lang"] = _one_line(article.lang or "vi")
     if article.source:
-        meta["Source"] = html.escape(_one_line(article.source), quote=False)
+        meta["Source"] = _name_list((article.source,))
     for key, url in (("Source_URL", article.source_url), ("Via_URL", article.via_url)):
         safe = _safe_url(url)
         if safe:
