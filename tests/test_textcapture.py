@@ -142,5 +142,5 @@ def _to_cp1258(text: str) -> bytes:
 
 
 def test_empty_capture_is_refused():
-    with pytest.raises(CaptureError, match="empty.txt: empty capture"):
+    with pytest.raises(CaptureError, match=r"empty\.txt: empty capture"):
         parse_text_capture(Capture(b"  \n\n ", "text", origin="empty.txt"))
