@@ -73,7 +73,13 @@ class ArchiveConverter(MarkdownConverter):
     """
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
-        """Escape Markdown syntax and, unlike markdownify, HTML syntax too."""
+        """Escape Markdown syntax and, unlike markdownify, HTML syntax and link brackets too.
+
+        Without ``escape_misc`` markdownify leaves ``[text](javascript:…)`` in page text as
+        is, and python-markdown would turn it into a live link.
+        """
+        text = text.replace("\\", "\\\\").replace("`", "\\`")
+        text = text.replace("[", "\\[").replace("]", "\\]")
         return _escape_text(super().escape(text, parent_tags))
 
     def convert_figure(self, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -152,7 +158,7 @@ def _one_line(value: str) -> str:
 
 def _name_list(values: tuple[str, ...]) -> str:
     """Authors and tags: commas separate entries in Pelican, so they cannot appear inside one."""
-    cleaned = [_one_line(v).replace(",", " ").replace("<", "").replace(">", "") for v in values]
+    cleaned = [_one_line(v.replace(",", " ").replace("<", "").replace(">", "")) for v in values]
     return ", ".join(dict.fromkeys(v.strip() for v in cleaned if v.strip()))
 
 
