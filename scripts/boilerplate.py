@@ -73,7 +73,13 @@ def credit_source(text: str) -> str | None:
     if len(line) > 90:
         return None
     match = load_boilerplate().credit.fullmatch(line)
-    return match["source"].strip() if match else None
+    if not match:
+        return None
+    source = match["source"].strip()
+    # "Theo thiết kế, toàn bộ …" is a sentence, not a credit: credits are short names.
+    if any(mark in source for mark in ",;!?") or ". " in source or len(source.split()) > 10:
+        return None
+    return source
 
 
 def split_dateline(text: str) -> tuple[str | None, str]:
