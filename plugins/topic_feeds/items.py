@@ -1,0 +1,336 @@
+"""Turn Pelican articles into feed items: identity, dates, provenance, content policy.
+
+A :class:`FeedItem` holds everything the three feed formats need, already checked, so the writers
+in ``build.py`` and ``jsonfeed.py`` never look at Pelican objects or guess.  Bad metadata is fixed
+up or the article is left out, always with a ``topic_feeds:`` warning naming the source file:
+an invalid feed would break every subscriber, a missing item only one story.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pelican.utils import truncate_html_words
+
+from .config import policy_for
+from .sanitize import absolute_url, clean_html, fingerprint_text, is_http_url, plain_text, xml_safe
+
+logger = logging.getLogger(__name__)
+
+# Namespace for ids of articles without an original URL (uuid5 of their content fingerprint).
+FINGERPRINT_NAMESPACE = uuid.UUID("8a3c1f52-6a0e-5d1b-9a57-3c2f4e9b7d10")
+# Dates outside this range are typos or placeholder values, and some break RFC 822 output.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "itm_")
+_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "utm", "_ga", "_gl", "igshid", "mc_cid"})
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What every item and feed needs to know about the site being built."""
+
+    root: str  # absolute site URL without a trailing slash
+    name: str
+    lang: str
+    policies: dict[str, str]
+    max_content_bytes: int
+    summary_words: int | None = 50
+    summary_suffix: str = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One article as every feed format shows it."""
+
+    id: str  # urn:uuid:…, derived from the original URL or the content, never from our site
+    title: str
+    url: str  # the article on this site
+    published: datetime
+    updated: datetime
+    policy: str  # "full" | "excerpt" | "link"
+    content_html: str | None  # None unless policy is "full"
+    summary_html: str
+    summary_text: str
+    authors: tuple[str, ...]
+    topic: str
+    topic_slug: str
+    tags: tuple[str, ...]
+    lang: str
+    source: str | None
+    source_slug: str | None
+    source_url: str | None
+    via_urls: tuple[str, ...]
+    image: str | None
+    image_type: str | None
+    image_length: int
+    source_path: str  # for log messages and as the last sort key
+    identity_url: str | None  # normalized Source_URL, the first deduplication key
+    fingerprint: str  # sha256 of normalized title + text, the second one
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        """Return the key that orders items newest first when sorted in reverse."""
+        return (self.published, self.id)
+
+
+def slug_for(text: str) -> str:
+    """Return an ASCII slug for a source name (``hanoi.gov.vn`` → ``hanoi-gov-vn``)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in folded.lower())
+    return "-".join(part for part in slug.split("-") if part) or "nguon"
+
+
+def normalize_url(url: str) -> str:
+    """Return one spelling of an article URL for identity: https, no www, no tracking, no #."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
+    )
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    # http and https spell the same article; ports other than the default are kept.
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return urlunsplit(("https", host + port, path, urlencode(query), ""))
+
+
+def item_id(identity_url: str | None, fingerprint: str) -> str:
+    """Return the stable item id: uuid5 of the original URL, else of the content fingerprint."""
+    if identity_url:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, identity_url)}"
+    return f"urn:uuid:{uuid.uuid5(FINGERPRINT_NAMESPACE, fingerprint)}"
+
+
+def _host(url: str | None) -> str | None:
+    """Return the host of ``url`` without ``www.``, or ``None``."""
+    if not is_http_url(url):
+        return None
+    return (urlsplit(url.strip()).hostname or "").lower().removeprefix("www.") or None  # type: ignore[union-attr]
+
+
+def _plausible(value: object) -> datetime | None:
+    """Return ``value`` as an aware datetime without microseconds if it is a believable date."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        if not EARLIEST <= value <= LATEST:
+            return None
+    except OverflowError:
+        return None
+    return value.replace(microsecond=0)
+
+
+def _shown(value: object) -> str:
+    """Return a metadata value as the operator wrote it, for log messages."""
+    return value.isoformat() if isinstance(value, datetime) else repr(value)
+
+
+def _dates(article, where: str) -> tuple[datetime, datetime] | None:
+    """Return (published, updated) for ``article``, fixing up or rejecting bad dates."""
+    meta = article.metadata
+    published = _plausible(getattr(article, "date", None))
+    if published is None:
+        captured = _plausible(meta.get("captured"))
+        if captured is None:
+            logger.warning(
+                "topic_feeds: %s: invalid or missing Date %s and no usable Captured; "
+                "left out of the feeds",
+                where,
+                _shown(meta.get("date")),
+            )
+            return None
+        logger.warning(
+            "topic_feeds: %s: invalid or missing Date %s; using Captured %s",
+            where,
+            _shown(meta.get("date")),
+            captured.isoformat(),
+        )
+        published = captured
+    updated = published
+    if meta.get("modified") is not None:
+        modified = _plausible(getattr(article, "modified", None))
+        if modified is None:
+            logger.warning("topic_feeds: %s: invalid Modified ignored", where)
+        elif modified < published:
+            logger.warning("topic_feeds: %s: Modified is before Date; using Date", where)
+        else:
+            updated = modified
+    return published, updated
+
+
+def _split_urls(value: object) -> tuple[str, ...]:
+    """Return the http(s) URLs in a ``", "``-separated metadata value, in order, once each."""
+    if not isinstance(value, str):
+        return ()
+    seen: dict[str, None] = {}
+    for part in value.split(","):
+        url = part.strip()
+        if is_http_url(url):
+            seen.setdefault(url, None)
+    return tuple(seen)
+
+
+def _image(url: str, site: Site, static_sizes: dict[str, int]) -> tuple[str, str, int]:
+    """Return (url, media type, length in bytes or 0 when unknown) for the lead image."""
+    media_type = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
+    length = 0
+    prefix = site.root + "/"
+    if url.startswith(prefix):
+        length = static_sizes.get(url[len(prefix) :], 0)
+    return url, media_type, length
+
+
+def _provenance(article, where: str) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Return (source name, original URL, via URLs), logging what is missing or unusable."""
+    meta = article.metadata
+    source_url = meta.get("source_url")
+    if source_url is not None and not is_http_url(source_url):
+        logger.warning("topic_feeds: %s: Source_URL %r is not an http(s) URL", where, source_url)
+        source_url = None
+    source = meta.get("source")
+    source = xml_safe(str(source)).strip() if source else None
+    via_urls = _split_urls(meta.get("via_url"))
+    if source and not source_url:
+        logger.warning("topic_feeds: %s: no Source_URL; the item links to no original", where)
+    if not source:
+        source = _host(source_url)
+        if source:
+            logger.warning("topic_feeds: %s: no Source; using %s from Source_URL", where, source)
+        else:
+            logger.warning("topic_feeds: %s: no Source and no Source_URL", where)
+    return source, source_url.strip() if source_url else None, via_urls
+
+
+def build_item(article, site: Site, static_sizes: dict[str, int]) -> FeedItem | None:
+    """Return the feed item for a Pelican article, or ``None`` if it cannot appear in feeds."""
+    where = getattr(article, "relative_source_path", None) or str(article.source_path)
+    title = plain_text(getattr(article, "title", "") or "")
+    if not title:
+        logger.warning("topic_feeds: %s: empty title; left out of the feeds", where)
+        return None
+    dates = _dates(article, where)
+    if dates is None:
+        return None
+    published, updated = dates
+    page_url = f"{site.root}/{article.url}"
+    # get_content() with an explicit absolute SITEURL: {static}/{filename} links then come out
+    # absolute and do not depend on which page the writer rendered last (RELATIVE_URLS).
+    content = clean_html(article.get_content(site.root), site_root=site.root, page_url=page_url)
+    meta = article.metadata
+    if meta.get("summary"):
+        summary = str(meta["summary"])
+    else:
+        summary = truncate_html_words(content, site.summary_words or 50, site.summary_suffix)
+    summary = clean_html(summary, site_root=site.root, page_url=page_url)
+
+    source, source_url, via_urls = _provenance(article, where)
+    policy = policy_for(site.policies, _host(source_url), source)
+    if policy == "full" and len(content.encode("utf-8")) > site.max_content_bytes:
+        logger.warning(
+            "topic_feeds: %s: body is %d bytes (limit %d); sent as an excerpt",
+            where,
+            len(content.encode("utf-8")),
+            site.max_content_bytes,
+        )
+        policy = "excerpt"
+
+    image = image_type = None
+    image_length = 0
+    raw_image = meta.get("image")
+    if raw_image:
+        candidate = absolute_url(str(raw_image), site_root=site.root, page_url=page_url)
+        if is_http_url(candidate):
+            image, image_type, image_length = _image(candidate, site, static_sizes)
+        else:
+            logger.warning("topic_feeds: %s: Image %r is not usable", where, raw_image)
+
+    authors: tuple[str, ...] = ()
+    if meta.get("authors") or meta.get("author"):
+        authors = tuple(xml_safe(a.name) for a in getattr(article, "authors", []) if a.name)
+    elif source:
+        authors = (source,)  # the publisher is the honest author of an unsigned story
+
+    identity_url = normalize_url(source_url) if source_url else None
+    digest = hashlib.sha256(fingerprint_text(title, content).encode("utf-8")).hexdigest()
+    category = getattr(article, "category", None)
+    return FeedItem(
+        id=item_id(identity_url, digest),
+        title=title,
+        url=page_url,
+        published=published,
+        updated=updated,
+        policy=policy,
+        content_html=content if policy == "full" else None,
+        summary_html=summary,
+        summary_text=plain_text(summary),
+        authors=authors,
+        topic=category.name if category else "",
+        topic_slug=category.slug if category else "",
+        tags=tuple(sorted({xml_safe(t.name) for t in getattr(article, "tags", None) or []})),
+        lang=str(getattr(article, "lang", "") or site.lang),
+        source=source,
+        source_slug=slug_for(source) if source else None,
+        source_url=source_url,
+        via_urls=via_urls,
+        image=image,
+        image_type=image_type,
+        image_length=image_length,
+        source_path=where,
+        identity_url=identity_url,
+        fingerprint=digest,
+    )
+
+
+def deduplicate(items: list[FeedItem]) -> list[FeedItem]:
+    """Keep the earliest-dated copy of each story (same original URL or same fingerprint)."""
+    kept: list[FeedItem] = []
+    by_key: dict[str, FeedItem] = {}
+    for item in sorted(items, key=lambda i: (i.published, i.source_path)):
+        keys = [f"fp:{item.fingerprint}"]
+        if item.identity_url:
+            keys.append(f"url:{item.identity_url}")
+        first = next((by_key[k] for k in keys if k in by_key), None)
+        if first is not None:
+            logger.warning(
+                "topic_feeds: %s: duplicate of %s; left out of the feeds",
+                item.source_path,
+                first.source_path,
+            )
+            continue
+        kept.append(item)
+        for key in keys:
+            by_key[key] = item
+    return kept
+
+
+def static_sizes(static_content: dict) -> dict[str, int]:
+    """Map each static file's site-relative URL to its size, for RSS enclosure lengths."""
+    sizes: dict[str, int] = {}
+    for static in static_content.values():
+        try:
+            sizes[static.url] = os.path.getsize(static.source_path)
+        except (AttributeError, OSError):
+            continue
+    return sizes

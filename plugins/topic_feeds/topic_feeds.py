@@ -1,0 +1,200 @@
+"""Pelican wiring: settings on ``initialized``, a generator that writes every feed.
+
+Feeds are written by a generator returned from ``get_generators`` (the pattern of the search
+plugin): Pelican calls its ``generate_output`` after every generator has built its context, so
+all articles, categories and static files are known, and it gets Pelican's Jinja environment for
+the theme's ``feeds.html``.  ``initialized`` only merges the defaults into ``TOPIC_FEEDS`` so the
+theme can read the feed paths for autodiscovery links.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from pelican import signals
+from pelican.generators import Generator, PelicanTemplateNotFound
+from pelican.utils import sanitised_join
+
+from .build import FeedSpec, atom_bytes, build_feed, feed_updated, rss_bytes
+from .catalog import FeedInfo, fallback_template_source, opml_bytes
+from .config import SETTING, merge_settings
+from .items import FeedItem, Site, build_item, deduplicate, static_sizes
+from .jsonfeed import json_bytes
+
+logger = logging.getLogger(__name__)
+
+# Where feeds point when SITEURL is empty (local builds): what `pelican --listen` serves.
+LOCAL_SITEURL = "http://localhost:8000"
+
+
+def merge_into_settings(pelican) -> None:
+    """Merge the defaults into ``settings["TOPIC_FEEDS"]`` so templates see every key."""
+    pelican.settings[SETTING] = merge_settings(pelican.settings.get(SETTING))
+
+
+def _site(settings: dict, config: dict) -> Site:
+    """Return the site description the pure builders need."""
+    root = (settings.get("SITEURL") or "").rstrip("/")
+    if not root:
+        logger.warning(
+            "topic_feeds: SITEURL is empty; feed links point to %s (set SITEURL to publish)",
+            LOCAL_SITEURL,
+        )
+        root = LOCAL_SITEURL
+    return Site(
+        root=root,
+        name=settings.get("SITENAME") or "ClearPress",
+        lang=settings.get("DEFAULT_LANG") or "vi",
+        policies=config["policies"],
+        max_content_bytes=config["max_content_bytes"],
+        summary_words=settings.get("SUMMARY_MAX_LENGTH"),
+        summary_suffix=settings.get("SUMMARY_END_SUFFIX", "…"),
+    )
+
+
+def _path(template: str | None, slug: str) -> str | None:
+    """Return a feed path from its template, or ``None`` when the operator disabled it."""
+    return template.format(slug=slug) if template else None
+
+
+class TopicFeedsGenerator(Generator):
+    """Write the RSS, Atom and JSON feeds, the catalog page and the OPML list."""
+
+    def _specs(self, items: list[FeedItem], site: Site, config: dict) -> list[FeedSpec]:
+        """Return one spec for the archive, each topic and each source, in a stable order."""
+        name = site.name
+        specs = [
+            FeedSpec(
+                kind="all",
+                slug="all",
+                title=name,
+                description=self.settings.get("SITESUBTITLE") or f"Tất cả bài viết trên {name}",
+                home_url=f"{site.root}/",
+                rss_path=config["all_rss"],
+                atom_path=config["all_atom"],
+                json_path=config["all_json"],
+            )
+        ]
+        # Every category Pelican renders gets a feed, even if all its items were left out, so
+        # the theme's autodiscovery links never point to a missing file.
+        categories = sorted(self.context.get("categories", []), key=lambda pair: pair[0].slug)
+        for category, _articles in categories:
+            specs.append(
+                FeedSpec(
+                    kind="topic",
+                    slug=category.slug,
+                    title=f"{name} — {category.name}",
+                    description=f"Chủ đề {category.name} trên {name}",
+                    home_url=f"{site.root}/{category.url}",
+                    rss_path=_path(config["topic_rss"], category.slug),
+                    atom_path=_path(config["topic_atom"], category.slug),
+                    json_path=_path(config["topic_json"], category.slug),
+                )
+            )
+        sources: dict[str, str] = {}
+        for item in sorted(items, key=lambda i: i.source_path):
+            if item.source and item.source_slug:
+                sources.setdefault(item.source_slug, item.source)
+        for slug in sorted(sources):
+            specs.append(
+                FeedSpec(
+                    kind="source",
+                    slug=slug,
+                    title=f"{name} — {sources[slug]}",
+                    description=f"Bài viết của {sources[slug]} được lưu trên {name}",
+                    home_url=f"{site.root}/",
+                    rss_path=_path(config["source_rss"], slug),
+                    atom_path=_path(config["source_atom"], slug),
+                    json_path=_path(config["source_json"], slug),
+                )
+            )
+        return specs
+
+    def _write(self, path: str, data: bytes) -> None:
+        """Write one output file under OUTPUT_PATH."""
+        target = sanitised_join(self.output_path, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+        logger.info('Writing "%s"', target)
+
+    def _write_catalog(self, path: str, catalog: list[FeedInfo]) -> None:
+        """Render the theme's ``feeds`` template (or the built-in one) to ``path``."""
+        try:
+            template = self.get_template("feeds")
+        except PelicanTemplateNotFound:
+            template = self.env.from_string(fallback_template_source())
+        writer = self._writer
+        writer.write_file(
+            path,
+            template,
+            self.context,
+            relative_urls=self.settings.get("RELATIVE_URLS", False),
+            feed_catalog=catalog,
+        )
+
+    def generate_output(self, writer) -> None:
+        """Build every feed from the published articles and write it with the catalog."""
+        started = time.perf_counter()
+        self._writer = writer
+        config = merge_settings(self.settings.get(SETTING))
+        site = _site(self.settings, config)
+        sizes = static_sizes(self.context.get("static_content", {}))
+        built = [build_item(a, site, sizes) for a in self.context.get("articles", [])]
+        items = sorted(
+            deduplicate([item for item in built if item is not None]),
+            key=lambda item: item.sort_key,
+            reverse=True,
+        )
+        selectors = {
+            "all": lambda item, slug: True,
+            "topic": lambda item, slug: item.topic_slug == slug,
+            "source": lambda item, slug: item.source_slug == slug,
+        }
+        catalog: list[FeedInfo] = []
+        for spec in self._specs(items, site, config):
+            chosen = [i for i in items if selectors[spec.kind](i, spec.slug)][: config["max_items"]]
+            fg = build_feed(spec, chosen, site)
+            if spec.rss_path:
+                self._write(spec.rss_path, rss_bytes(fg, spec, site))
+            if spec.atom_path:
+                self._write(spec.atom_path, atom_bytes(fg, spec, site))
+            if spec.json_path:
+                self._write(spec.json_path, json_bytes(spec, chosen, site))
+            catalog.append(
+                FeedInfo(
+                    title=spec.title,
+                    kind=spec.kind,
+                    slug=spec.slug,
+                    rss_url=spec.rss_path,
+                    atom_url=spec.atom_path,
+                    json_url=spec.json_path,
+                    count=len(chosen),
+                    updated=feed_updated(chosen) if chosen else None,
+                    home_url=spec.home_url,
+                )
+            )
+        if config["catalog"]:
+            self._write_catalog(config["catalog"], catalog)
+        if config["opml"]:
+            topics = [info for info in catalog if info.kind == "topic"]
+            self._write(config["opml"], opml_bytes(topics, site))
+        logger.info(
+            "topic_feeds: %d feeds, %d items in %.3f s",
+            len(catalog),
+            len(items),
+            time.perf_counter() - started,
+        )
+
+
+def get_generators(_pelican):
+    """Hand Pelican the feed generator class."""
+    return TopicFeedsGenerator
+
+
+def register():
+    """Connect the plugin to Pelican's signals."""
+    signals.initialized.connect(merge_into_settings)
+    signals.get_generators.connect(get_generators)
