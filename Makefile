@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site test lint format build publish serve clean import-demo check
+.PHONY: site test lint format build publish serve clean check fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ site: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(PY) -m pytest
+
+## Run the property tests far longer than the suite does.
+fuzz: $(STAMP)
+	CLEARPRESS_FUZZ_EXAMPLES=20000 $(PY) -m pytest tests/test_fuzz_text.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
