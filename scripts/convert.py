@@ -32,7 +32,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _URL_SCHEMES = frozenset({*SAFE_SCHEMES, "mailto"})
 _FIGURE_TAGS = {"figure", "img", "figcaption", "a", "em", "strong", "i", "b", "br", "cite"}
-_FIGURE_ATTRS = {"img": {"src", "alt", "title"}, "a": {"href", "title"}}
+_FIGURE_ATTRS = {
+    "img": {"src", "alt", "title", "width", "height", "data-origin"},
+    "a": {"href", "title"},
+}
 
 # Header keys in the order they are written (DESIGN.md "Article metadata").
 HEADER_KEYS = (
@@ -41,10 +44,19 @@ HEADER_KEYS = (
 )  # fmt: skip
 
 
-def _safe_url(url: str | None) -> str | None:
+_STATIC = re.compile(r"\{static\}/[A-Za-z0-9._\-/]+\Z")
+_SITE_PATH = re.compile(r"(?!/)[A-Za-z0-9._\-/]+\Z")
+
+
+def _safe_url(url: str | None, *, local: bool = False) -> str | None:
+    """Return ``url`` if it is safe to publish: http(s)/mailto, or with ``local`` an archive path
+    (``{static}/images/…`` in bodies, ``images/…`` in the ``Image`` header)."""
     if not url:
         return None
-    url = url.strip().replace(" ", "%20")
+    url = url.strip()
+    if local and (_STATIC.match(url) or (_SITE_PATH.match(url) and ".." not in url)):
+        return url
+    url = url.replace(" ", "%20")
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in _URL_SCHEMES or any(ch in url for ch in "\n\r\t") or _CONTROL.search(url):
         return None
@@ -88,7 +100,7 @@ class ArchiveConverter(MarkdownConverter):
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Write ``![alt](<src>)``; images without a safe absolute URL are dropped."""
-        src = _safe_url(str(el.get("src") or ""))
+        src = _safe_url(str(el.get("src") or ""), local=True)
         if not src:
             return ""
         alt = _bracket_safe(_escape_text(" ".join(str(el.get("alt") or "").split())))
@@ -114,10 +126,18 @@ def serialize_figure(el: Tag) -> str:
     """Return a figure as compact allowlisted HTML on consecutive lines (one Markdown block)."""
     parts: list[str] = []
     for img in el.find_all("img"):
-        src = _safe_url(str(img.get("src") or ""))
+        src = _safe_url(str(img.get("src") or ""), local=True)
         if src:
             alt = html.escape(" ".join(str(img.get("alt") or "").split()), quote=True)
-            parts.append(f'<img src="{html.escape(src, quote=True)}" alt="{alt}">')
+            extra = ""
+            for attr in ("width", "height"):
+                value = str(img.get(attr) or "")
+                if value.isdigit():
+                    extra += f' {attr}="{value}"'
+            origin = _safe_url(str(img.get("data-origin") or ""))
+            if origin:
+                extra += f' data-origin="{html.escape(origin, quote=True)}"'
+            parts.append(f'<img src="{html.escape(src, quote=True)}" alt="{alt}"{extra}>')
     caption_el = el.find("figcaption")
     if caption_el is not None:
         inner = " ".join(caption_el.decode_contents().split())
@@ -188,7 +208,7 @@ def article_header(
             meta[key] = safe
     if article.captured:
         meta["Captured"] = format_datetime(article.captured)
-    image = _safe_url(article.image)
+    image = _safe_url(article.image, local=True)
     if image:
         meta["Image"] = image
     if draft:

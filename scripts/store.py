@@ -135,7 +135,11 @@ def candidate_paths(path: Path) -> Iterator[Path]:
 
 def write_atomic(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` atomically; return False (and touch nothing) if unchanged."""
-    data = text.encode("utf-8")
+    return write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; return False (and touch nothing) if unchanged."""
     try:
         if path.is_file() and path.read_bytes() == data:
             return False
