@@ -63,7 +63,11 @@ def clean_url(url: str, base: str | None = None, *, keep_trailing_slash: bool = 
     if not keep_trailing_slash and len(path) > 1:
         path = path.rstrip("/")
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)],
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_param(k)
+        ],
         doseq=True,
     )
     return urlunsplit((scheme, netloc, path, query, ""))
@@ -86,3 +90,18 @@ def host_of(url: str | None) -> str | None:
         return None
     host = (urlsplit(url.strip()).hostname or "").lower()  # type: ignore[union-attr]
     return host.removeprefix("www.") or None
+
+
+def url_key(url: str, base: str | None = None, *, trailing_slash: str = "keep") -> str:
+    """Return the key under which fetching remembers a URL: :func:`clean_url`, query sorted.
+
+    Two links to one article differ in more than tracking parameters: the order of the remaining
+    query parameters, or a trailing slash on sites that serve ``/a`` and ``/a/`` alike
+    (``trailing_slash = "strip"``).  The key folds those so an article is queued once.
+    """
+    cleaned = clean_url(url, base, keep_trailing_slash=trailing_slash != "strip")
+    parts = urlsplit(cleaned)
+    if parts.scheme not in SAFE_SCHEMES or not parts.query:
+        return cleaned
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)), doseq=True)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
