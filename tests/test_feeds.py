@@ -1,0 +1,699 @@
+"""The topic_feeds plugin, tested through real Pelican builds of a small Vietnamese site.
+
+The fixture site (plugins/topic_feeds/test_data/) has two topics, two sources, a draft, a story
+republished twice (same original URL), a story copied without any URL (same text), a date Pelican
+rejects, a date the plugin must repair, an article without provenance, and - written at test time
+- a 400 KB article with control characters.  Every feed is parsed back with feedparser, Atom is
+validated against the RFC 4287 RELAX NG schema (converted with trang), JSON Feed against our JSON
+Schema, and RSS against the rules parsers forgive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pelican
+import pytest
+from lxml import etree, html
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = ROOT / "plugins"
+TEST_DATA = PLUGINS / "topic_feeds" / "test_data"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+SIMPLE_THEME = Path(pelican.__file__).resolve().parent / "themes" / "simple"
+SITEURL = "https://example.github.io/clearpress"  # a project sub-path, the GitHub Pages default
+OTHER_SITEURL = "https://tin.clearpress.example"  # the same site moved to a custom domain
+POLICIES = {"hanoi.gov.vn": "excerpt"}
+
+ATOM = "http://www.w3.org/2005/Atom"
+NS = {
+    "atom": ATOM,
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "media": "http://search.yahoo.com/mrss/",
+}
+FEEDS = [
+    "feeds/all",
+    "feeds/topics/suc-khoe",
+    "feeds/topics/thoi-su",
+    "feeds/sources/hanoi-gov-vn",
+    "feeds/sources/suckhoedoisong-vn",
+]
+RSS_FILES = [f"{name}.rss.xml" for name in FEEDS]
+ATOM_FILES = [f"{name}.atom.xml" for name in FEEDS]
+JSON_FILES = [f"{name}.json" for name in FEEDS]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one article must look like in the feeds of the main build."""
+
+    path: str  # URL path under SITEURL
+    topic: str
+    source: str | None
+    policy: str
+    published: str
+    updated: str
+
+
+EXPECTED = {
+    "an-rau-xanh-mua-dong": Expected(
+        "suc-khoe/2024/an-rau-xanh-mua-dong.html",
+        "suc-khoe",
+        "suckhoedoisong-vn",
+        "full",
+        "2024-11-05T08:30:00+07:00",
+        "2024-11-06T09:15:00+07:00",
+    ),
+    "ngu-du-giac": Expected(
+        "suc-khoe/2024/ngu-du-giac.html",
+        "suc-khoe",
+        "hanoi-gov-vn",
+        "excerpt",
+        "2024-11-10T07:00:00+07:00",
+        "2024-11-10T07:00:00+07:00",
+    ),
+    "lich-tiem-chung": Expected(
+        "thoi-su/2024/lich-tiem-chung.html",
+        "thoi-su",
+        "hanoi-gov-vn",
+        "excerpt",
+        "2024-11-12T14:00:00+07:00",
+        "2024-11-13T08:00:00+07:00",
+    ),
+    "mua-lon-noi-thanh": Expected(
+        "thoi-su/2024/mua-lon-noi-thanh.html",
+        "thoi-su",
+        "suckhoedoisong-vn",
+        "full",
+        "2024-11-08T18:45:00+07:00",
+        "2024-11-08T18:45:00+07:00",
+    ),
+    # Date 1800-01-01 is repaired from Captured (Pelican still files the page under 1800).
+    "ngay-vo-ly": Expected(
+        "thoi-su/1800/ngay-vo-ly.html",
+        "thoi-su",
+        "hanoi-gov-vn",
+        "excerpt",
+        "2024-11-11T11:00:00+07:00",
+        "2024-11-11T11:00:00+07:00",
+    ),
+    "khong-nguon": Expected(
+        "thoi-su/2024/khong-nguon.html",
+        "thoi-su",
+        None,
+        "full",
+        "2024-11-04T06:00:00+07:00",
+        "2024-11-04T06:00:00+07:00",
+    ),
+    # Too big for full content: sent as an excerpt.
+    "bai-rat-dai": Expected(
+        "thoi-su/2024/bai-rat-dai.html",
+        "thoi-su",
+        "suckhoedoisong-vn",
+        "excerpt",
+        "2024-11-03T09:00:00+07:00",
+        "2024-11-03T09:00:00+07:00",
+    ),
+}
+ABSENT = ["ban-nhap", "an-rau-xanh-ban-sao", "khong-nguon-ban-sao", "ngay-loi"]
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
+ABSOLUTE = re.compile(r"^(https?://[^/\s]+|mailto:)")
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+@dataclass
+class Build:
+    """One finished Pelican build: where it wrote, what the plugin logged, how long it took."""
+
+    output: Path
+    messages: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def read(self, name: str) -> bytes:
+        """Return the bytes of an output file."""
+        return (self.output / name).read_bytes()
+
+    def warnings(self) -> list[str]:
+        """Return the plugin's warning messages."""
+        return [m for level, m in self.messages if level == logging.WARNING]
+
+
+class _Collect(logging.Handler):
+    """Keep the plugin's log messages (``topic_feeds: …``) of one build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("topic_feeds: "):
+            self.messages.append((record.levelno, message))
+
+
+def _project_theme() -> str:
+    """Return the project theme once it has templates, else Pelican's simple theme."""
+    theme = ROOT / "theme"
+    return str(theme) if (theme / "templates" / "base.html").is_file() else str(SIMPLE_THEME)
+
+
+def _write_big_article(content: Path) -> None:
+    """Add a 400 KB article with XML-invalid control characters to the fixture content."""
+    paragraph = (
+        "Hà Nội mở rộng mạng lưới trạm y tế phường để người dân được khám sức khỏe định kỳ "
+        "gần nhà hơn, theo kế hoạch của thành phố giai đoạn 2024 đến 2030.\x0b\x1f"
+    )
+    body = "\n\n".join(f"{paragraph} Đoạn {n}." for n in range(2400))
+    (content / "thoi-su" / "2024" / "bai-rat-dai.md").write_text(
+        "Title: Kế hoạch mở rộng mạng lưới y tế cơ sở\n"
+        "Date: 2024-11-03T09:00:00+07:00\n"
+        "Category: Thời sự\n"
+        "Slug: bai-rat-dai\n"
+        "Source: suckhoedoisong.vn\n"
+        "Source_URL: https://suckhoedoisong.vn/ke-hoach-y-te-co-so-169241103.htm\n"
+        f"\n{body}\n",
+        encoding="utf-8",
+    )
+
+
+def build_site(tmp: Path, *, siteurl: str = SITEURL, theme: str | None = None, **feeds) -> Build:
+    """Copy the fixture site into ``tmp`` and run a real Pelican build with the plugin."""
+    content = tmp / "content"
+    shutil.copytree(TEST_DATA, content)
+    _write_big_article(content)
+    settings = read_settings(
+        override={
+            "PATH": str(content),
+            "OUTPUT_PATH": str(tmp / "output"),
+            "SITEURL": siteurl,
+            "SITENAME": "ClearPress",
+            "RELATIVE_URLS": False,
+            "THEME": theme or _project_theme(),
+            "PLUGIN_PATHS": [str(PLUGINS)],
+            "PLUGINS": ["topic_feeds"],
+            "TIMEZONE": "Asia/Ho_Chi_Minh",
+            "DEFAULT_LANG": "vi",
+            "ARTICLE_URL": "{category}/{date:%Y}/{slug}.html",
+            "ARTICLE_SAVE_AS": "{category}/{date:%Y}/{slug}.html",
+            "CATEGORY_URL": "{slug}/",
+            "CATEGORY_SAVE_AS": "{slug}/index.html",
+            "STATIC_PATHS": ["images"],
+            "ARTICLE_EXCLUDES": ["images"],
+            "FEED_ALL_ATOM": None,
+            "CATEGORY_FEED_ATOM": None,
+            "AUTHOR_FEED_ATOM": None,
+            "AUTHOR_FEED_RSS": None,
+            "TRANSLATION_FEED_ATOM": None,
+            "LOAD_CONTENT_CACHE": False,
+            "CACHE_CONTENT": False,
+            "TOPIC_FEEDS": {"policies": POLICIES, **feeds},
+        }
+    )
+    collect = _Collect()
+    plugin_logger = logging.getLogger("topic_feeds")
+    old_level = plugin_logger.level
+    plugin_logger.setLevel(logging.INFO)
+    logging.getLogger().addHandler(collect)
+    started = time.perf_counter()
+    try:
+        Pelican(settings).run()
+    finally:
+        logging.getLogger().removeHandler(collect)
+        plugin_logger.setLevel(old_level)
+    return Build(tmp / "output", collect.messages, time.perf_counter() - started)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Build:
+    """Return the main build (SITEURL under a project path, hanoi.gov.vn as excerpts)."""
+    return build_site(tmp_path_factory.mktemp("main"))
+
+
+@pytest.fixture(scope="module")
+def rng(tmp_path_factory) -> etree.RelaxNG:
+    """Return the RFC 4287 schema, converted from RNC to RNG with trang for this run."""
+    trang = shutil.which("trang")
+    if trang is None:  # CI installs it with apt; a silent skip would hide invalid Atom
+        pytest.fail("trang is not installed (apt-get install trang); Atom cannot be validated")
+    out = tmp_path_factory.mktemp("schema") / "atom.rng"
+    subprocess.run(
+        [trang, "-I", "rnc", "-O", "rng", str(SCHEMAS / "atom.rnc"), str(out)], check=True
+    )
+    return etree.RelaxNG(etree.parse(str(out)))
+
+
+@pytest.fixture(scope="module")
+def json_validator() -> jsonschema.Draft202012Validator:
+    """Return a validator for our JSON Feed 1.1 schema."""
+    schema = json.loads((SCHEMAS / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def parse(build: Build, name: str) -> feedparser.FeedParserDict:
+    """Parse one feed with feedparser and fail on anything it had to forgive."""
+    parsed = feedparser.parse(build.read(name))
+    assert not parsed.bozo, f"{name}: {parsed.get('bozo_exception')}"
+    return parsed
+
+
+def slug_of(url: str) -> str:
+    """Return the article slug of one of our article URLs."""
+    return url.rsplit("/", 1)[-1].removesuffix(".html")
+
+
+def expected_in(name: str) -> set[str]:
+    """Return the slugs the main build must put in feed ``name``."""
+    base = re.sub(r"\.(rss\.xml|atom\.xml|json)$", "", name)
+    kind, _, slug = base.removeprefix("feeds/").partition("/")
+    if kind == "all":
+        return set(EXPECTED)
+    if kind == "topics":
+        return {s for s, e in EXPECTED.items() if e.topic == slug}
+    return {s for s, e in EXPECTED.items() if e.source == slug}
+
+
+def html_urls(fragment: str) -> list[str]:
+    """Return every href and src in an HTML fragment."""
+    if not fragment.strip():
+        return []
+    tree = html.fragment_fromstring(fragment, create_parent="div")
+    return [v for el in tree.iter() for k, v in el.attrib.items() if k in {"href", "src"}]
+
+
+def ids_by_feed(build: Build) -> dict[str, list[str]]:
+    """Return the item ids of every feed file, in feed order."""
+    ids = {}
+    for name in RSS_FILES + ATOM_FILES:
+        ids[name] = [entry.id for entry in parse(build, name).entries]
+    for name in JSON_FILES:
+        ids[name] = [item["id"] for item in json.loads(build.read(name))["items"]]
+    return ids
+
+
+def output_files(build: Build) -> dict[str, bytes]:
+    """Return every file the plugin writes, by site-relative path."""
+    files = {
+        p.relative_to(build.output).as_posix(): p.read_bytes()
+        for p in build.output.glob("feeds/**/*")
+        if p.is_file()
+    }
+    files["feeds.opml"] = build.read("feeds.opml")
+    return files
+
+
+# --- paths and settings ----------------------------------------------------------------------
+
+
+def test_writes_every_feed_at_its_contract_path(site):
+    expected = set(RSS_FILES + ATOM_FILES + JSON_FILES) | {"feeds/index.html", "feeds.opml"}
+    assert set(output_files(site)) == expected
+
+
+def test_settings_are_merged_for_theme_autodiscovery(tmp_path):
+    settings = read_settings(
+        override={
+            "PATH": str(TEST_DATA),
+            "OUTPUT_PATH": str(tmp_path),
+            "PLUGIN_PATHS": [str(PLUGINS)],
+            "PLUGINS": ["topic_feeds"],
+            "TOPIC_FEEDS": {"max_items": 10},
+        }
+    )
+    merged = Pelican(settings).settings["TOPIC_FEEDS"]
+    assert merged["max_items"] == 10
+    assert merged["topic_rss"].format(slug="suc-khoe") == "feeds/topics/suc-khoe.rss.xml"
+    assert merged["source_json"].format(slug="hanoi-gov-vn") == "feeds/sources/hanoi-gov-vn.json"
+    assert merged["all_atom"] == "feeds/all.atom.xml"
+    assert (merged["catalog"], merged["opml"], merged["policies"]) == (
+        "feeds/index.html",
+        "feeds.opml",
+        {},
+    )
+
+
+# --- validity --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", RSS_FILES + ATOM_FILES)
+def test_feed_parses_without_bozo_and_holds_the_right_items(site, name):
+    parsed = parse(site, name)
+    assert parsed.version == ("rss20" if name.endswith(".rss.xml") else "atom10")
+    assert {slug_of(e.link) for e in parsed.entries} == expected_in(name)
+    published = [e.published_parsed for e in parsed.entries]
+    assert published == sorted(published, reverse=True), "newest first"
+
+
+@pytest.mark.parametrize("name", ATOM_FILES)
+def test_atom_is_valid_rfc4287(site, rng, name):
+    doc = etree.fromstring(site.read(name))
+    assert rng.validate(doc), f"{name}: {rng.error_log}"
+    # Rules RFC 4287 states in prose (its schema carries them as Schematron only).
+    feed_authors = doc.findall("atom:author", NS)
+    assert [link.get("href") for link in doc.findall("atom:link[@rel='self']", NS)] == [
+        f"{SITEURL}/{name}"
+    ]
+    for entry in doc.findall("atom:entry", NS):
+        assert feed_authors or entry.findall("atom:author", NS)
+        assert entry.findtext("atom:id", namespaces=NS).startswith("urn:uuid:")
+        alternates = entry.findall("atom:link[@rel='alternate']", NS)
+        assert len(alternates) == 1 and alternates[0].get("type") == "text/html"
+        for content in entry.findall("atom:content", NS):
+            assert content.get("type") == "html"  # never feedgen's invalid type="CDATA"
+    updates = [e.findtext("atom:updated", namespaces=NS) for e in doc.findall("atom:entry", NS)]
+    newest = max(updates, key=datetime.fromisoformat)
+    assert doc.findtext("atom:updated", namespaces=NS) == newest
+
+
+def test_schema_rejects_feedgen_cdata_content(rng):
+    bad = (
+        f'<feed xmlns="{ATOM}"><id>urn:x</id><title>t</title><updated>2024-01-01T00:00:00Z'
+        "</updated><author><name>a</name></author><entry><id>urn:y</id><title>t</title>"
+        '<updated>2024-01-01T00:00:00Z</updated><content type="CDATA">x</content></entry></feed>'
+    )
+    assert not rng.validate(etree.fromstring(bad))
+
+
+@pytest.mark.parametrize("name", JSON_FILES)
+def test_json_feed_is_valid_1_1(site, json_validator, name):
+    doc = json.loads(site.read(name))
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in json_validator.iter_errors(doc)]
+    assert errors == []
+    assert doc["feed_url"] == f"{SITEURL}/{name}"
+    assert {slug_of(item["url"]) for item in doc["items"]} == expected_in(name)
+    for item in doc["items"]:
+        for key in ("date_published", "date_modified"):
+            assert datetime.fromisoformat(item[key]).utcoffset() is not None
+
+
+@pytest.mark.parametrize("name", RSS_FILES)
+def test_rss_follows_rules_parsers_forgive(site, name):
+    channel = etree.fromstring(site.read(name)).find("channel")
+    assert channel.find("atom:link[@rel='self']", NS).get("href") == f"{SITEURL}/{name}"
+    dates = [el.text for el in channel.iter("pubDate", "lastBuildDate")]
+    assert dates
+    for text in dates:
+        assert RFC822.match(text), text
+        assert parsedate_to_datetime(text).utcoffset() is not None
+    guids = []
+    links = []
+    for item in channel.findall("item"):
+        item_guids = item.findall("guid")
+        assert len(item_guids) == 1
+        assert item_guids[0].get("isPermaLink") == "false"
+        guids.append(item_guids[0].text)
+        links.append(item.findtext("link"))
+        assert ABSOLUTE.match(item.findtext("link"))
+        for el in [item.find("description"), item.find("content:encoded", NS)]:
+            if el is not None:
+                urls = html_urls(el.text)
+                assert all(ABSOLUTE.match(u) for u in urls), urls
+        enclosure = item.find("enclosure")
+        if enclosure is not None:
+            assert ABSOLUTE.match(enclosure.get("url"))
+            assert enclosure.get("length").isdigit() and "/" in enclosure.get("type")
+    assert len(guids) == len(set(guids)), "duplicate guid"
+    assert len(links) == len(set(links)), "duplicate item"
+    newest = max(datetime.fromisoformat(EXPECTED[slug].updated) for slug in expected_in(name))
+    assert parsedate_to_datetime(channel.findtext("lastBuildDate")) == newest
+
+
+# --- items, field by field -------------------------------------------------------------------
+
+
+def test_full_item_keeps_content_figure_and_provenance(site):
+    rss = {slug_of(e.link): e for e in parse(site, "feeds/topics/suc-khoe.rss.xml").entries}
+    atom = {slug_of(e.link): e for e in parse(site, "feeds/topics/suc-khoe.atom.xml").entries}
+    doc = json.loads(site.read("feeds/topics/suc-khoe.json"))
+    jf = {slug_of(i["url"]): i for i in doc["items"]}
+    original = "https://suckhoedoisong.vn/an-rau-xanh-mua-dong-169241105.htm"
+    via = [
+        "https://webkhoedep.vn/an-rau-xanh-mua-dong.html",
+        "https://tintuc.example.vn/rau-xanh-123.html",
+    ]
+    image = f"{SITEURL}/images/rau-xanh.jpg"
+    item_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, original)}"
+
+    r, a, j = rss["an-rau-xanh-mua-dong"], atom["an-rau-xanh-mua-dong"], jf["an-rau-xanh-mua-dong"]
+    assert r.id == a.id == j["id"] == item_id
+    for content in (r.content[0].value, a.content[0].value, j["content_html"]):
+        figure = html.fragment_fromstring(content, create_parent="div").find(".//figure")
+        assert figure.find("img").get("src") == image
+        assert figure.find("img").get("alt") == "Rau cải xanh"
+        assert (
+            "<figcaption>Rau cải xanh bày bán ở chợ Đồng Xuân. Ảnh: Lan Anh</figcaption>" in content
+        )
+        assert f'href="{SITEURL}/thoi-su/2024/lich-tiem-chung.html"' in content
+        assert f'href="{SITEURL}/"' in content
+        assert "<script" not in content and "onclick" not in content and "quảng cáo" not in content
+    assert a.content[0].type == "text/html"
+    assert (
+        r.summary
+        == a.summary
+        == ("<p>Các chuyên gia dinh dưỡng khuyên nên ăn đủ rau xanh trong những ngày lạnh.</p>")
+    )
+    assert (
+        j["summary"] == "Các chuyên gia dinh dưỡng khuyên nên ăn đủ rau xanh trong những ngày lạnh."
+    )
+    # provenance
+    assert r.source == {"href": original, "title": "suckhoedoisong.vn"}
+    assert a.source.link == original and a.source.title == "suckhoedoisong.vn"
+    assert [link.href for link in a.links if link.rel == "via"] == via
+    assert j["external_url"] == original
+    assert j["_clearpress"]["via_urls"] == via
+    for entry in (r, a):
+        assert [x.name for x in entry.authors] == ["Nguyễn Thị Lan"]
+        assert [t.term for t in entry.tags] == ["Sức khỏe", "dinh dưỡng", "mùa đông"]
+    assert j["authors"] == [{"name": "Nguyễn Thị Lan"}]
+    assert j["tags"] == ["Sức khỏe", "dinh dưỡng", "mùa đông"]
+    # lead image: enclosure with the real file size, media element, JSON image
+    assert r.enclosures == [{"href": image, "length": "632", "type": "image/jpeg"}]
+    assert r.media_content == [{"url": image, "type": "image/jpeg", "medium": "image"}]
+    assert [link.href for link in a.links if link.rel == "enclosure"] == [image]
+    assert j["image"] == image
+    # dates: updated is Modified, published is Date
+    assert (a.published, a.updated) == (
+        "2024-11-05T08:30:00+07:00",
+        "2024-11-06T09:15:00+07:00",
+    )
+    assert (j["date_published"], j["date_modified"]) == (a.published, a.updated)
+
+
+@pytest.mark.parametrize("slug", sorted(EXPECTED))
+def test_every_item_matches_its_article(site, slug):
+    want = EXPECTED[slug]
+    rss = {slug_of(e.link): e for e in parse(site, "feeds/all.rss.xml").entries}[slug]
+    atom = {slug_of(e.link): e for e in parse(site, "feeds/all.atom.xml").entries}[slug]
+    item = {slug_of(i["url"]): i for i in json.loads(site.read("feeds/all.json"))["items"]}[slug]
+    assert rss.link == atom.link == item["url"] == f"{SITEURL}/{want.path}"
+    assert rss.id == atom.id == item["id"]
+    assert (atom.published, atom.updated) == (want.published, want.updated)
+    assert (item["date_published"], item["date_modified"]) == (want.published, want.updated)
+    assert parsedate_to_datetime(rss.published) == datetime.fromisoformat(want.published)
+    assert item["_clearpress"]["policy"] == want.policy
+    if want.policy == "full":
+        assert rss.content and atom.content and item["content_html"]
+    else:
+        assert "content" not in rss and "content" not in atom
+        assert rss.summary and atom.summary and item["content_html"] == atom.summary
+    if want.source:
+        assert rss.source.title == atom.source.title == item["_clearpress"]["source"]
+        assert rss.source.href == item["external_url"]
+    else:
+        assert "source" not in rss and "external_url" not in item
+    topic = {"suc-khoe": "Sức khỏe", "thoi-su": "Thời sự"}[want.topic]
+    assert topic in {t.term for t in atom.tags} and topic in item["tags"]
+
+
+def test_drafts_duplicates_and_rejected_dates_never_appear(site):
+    for name in RSS_FILES + ATOM_FILES + JSON_FILES:
+        text = site.read(name).decode("utf-8")
+        for slug in ABSENT:
+            assert f"/{slug}.html" not in text, (name, slug)
+        assert "Bản nháp" not in text
+    titles = [e.title for e in parse(site, "feeds/all.atom.xml").entries]
+    assert len(titles) == len(set(titles))
+
+
+def test_bad_input_is_repaired_or_left_out_with_a_named_warning(site):
+    warnings = site.warnings()
+
+    def logged(*needles):
+        return any(all(n in w for n in needles) for w in warnings)
+
+    assert logged("thoi-su/2024/ngay-vo-ly.md", "invalid or missing Date", "using Captured")
+    assert logged("thoi-su/2024/khong-nguon.md", "no Source and no Source_URL")
+    assert logged("thoi-su/2024/bai-rat-dai.md", "sent as an excerpt")
+    assert logged("an-rau-xanh-ban-sao.md", "duplicate of", "an-rau-xanh-mua-dong.md")
+    assert logged("khong-nguon-ban-sao.md", "duplicate of", "khong-nguon.md")
+    assert all(w.startswith("topic_feeds: ") for w in warnings)
+    for name in RSS_FILES + ATOM_FILES + JSON_FILES:
+        assert b"\x0b" not in site.read(name) and b"\\u000b" not in site.read(name)
+
+
+def test_item_without_url_gets_a_content_id(site):
+    parsed = parse(site, "feeds/all.atom.xml")
+    entry = {slug_of(e.link): e for e in parsed.entries}["khong-nguon"]
+    assert entry.id.startswith("urn:uuid:")
+    assert uuid.UUID(entry.id.removeprefix("urn:uuid:")).version == 5
+    assert "authors" not in entry  # unsigned and no publisher known: the feed author covers it
+    assert [x.name for x in parsed.feed.authors] == ["ClearPress"]
+
+
+# --- catalog and OPML ------------------------------------------------------------------------
+
+
+def test_catalog_lists_every_feed(site):
+    page = site.read("feeds/index.html").decode("utf-8")
+    for name in RSS_FILES + ATOM_FILES + JSON_FILES:
+        assert name in page
+
+
+def test_opml_lists_every_topic_feed(site):
+    doc = etree.fromstring(site.read("feeds.opml"))
+    outlines = doc.findall("body/outline")
+    assert [o.get("xmlUrl") for o in outlines] == [
+        f"{SITEURL}/feeds/topics/suc-khoe.rss.xml",
+        f"{SITEURL}/feeds/topics/thoi-su.rss.xml",
+    ]
+    assert [o.get("htmlUrl") for o in outlines] == [f"{SITEURL}/suc-khoe/", f"{SITEURL}/thoi-su/"]
+    assert RFC822.match(doc.findtext("head/dateModified"))
+
+
+# --- stability -------------------------------------------------------------------------------
+
+
+def test_identical_builds_are_byte_identical(site, tmp_path):
+    again = build_site(tmp_path)
+    first, second = output_files(site), output_files(again)
+    assert first.keys() == second.keys()
+    assert [n for n in first if first[n] != second[n]] == []
+
+
+def test_moving_the_site_keeps_every_id(site, tmp_path):
+    moved = build_site(tmp_path, siteurl=OTHER_SITEURL, theme=str(SIMPLE_THEME))
+    assert ids_by_feed(moved) == ids_by_feed(site)
+    feed_ids = [
+        etree.fromstring(b.read("feeds/all.atom.xml")).findtext("atom:id", namespaces=NS)
+        for b in (site, moved)
+    ]
+    assert feed_ids[0] == feed_ids[1]
+    assert OTHER_SITEURL.encode() in moved.read("feeds/all.rss.xml")
+    assert SITEURL.encode() not in moved.read("feeds/all.rss.xml")
+    # The simple theme has no feeds.html: the plugin's own template renders the catalog.
+    assert "Nguồn tin theo dõi" in moved.read("feeds/index.html").decode("utf-8")
+
+
+# --- policies, limits and the theme contract -------------------------------------------------
+
+CONTRACT_TEMPLATE = """{% for f in feed_catalog -%}
+{{ f.kind }}|{{ f.slug }}|{{ f.title }}|{{ f.rss_url }}|{{ f.atom_url }}|{{ f.json_url }}|\
+{{ f.count }}|{{ f.updated.isoformat() if f.updated else '' }}
+{% endfor -%}
+discovery|{{ SITEURL }}/{{ TOPIC_FEEDS.topic_rss.format(slug='thoi-su') }}
+"""
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory) -> Build:
+    """Build with suckhoedoisong.vn as links only, 3 items per feed and a contract theme."""
+    tmp = tmp_path_factory.mktemp("variant")
+    templates = tmp / "theme" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "feeds.html").write_text(CONTRACT_TEMPLATE, encoding="utf-8")
+    return build_site(
+        tmp,
+        theme=str(tmp / "theme"),
+        policies={"suckhoedoisong.vn": "link", "bad.example": "everything"},
+        max_items=3,
+        bogus_key=1,
+    )
+
+
+def test_link_policy_sends_title_link_and_source_only(variant):
+    for entry in parse(variant, "feeds/sources/suckhoedoisong-vn.rss.xml").entries:
+        assert (
+            entry.title
+            and entry.link
+            and entry.source.href.startswith("https://suckhoedoisong.vn/")
+        )
+        for key in ("summary", "content", "tags", "enclosures", "media_content"):
+            assert not entry.get(key), key
+    for entry in parse(variant, "feeds/sources/suckhoedoisong-vn.atom.xml").entries:
+        assert entry.source.title == "suckhoedoisong.vn"
+        assert not entry.get("content") and not entry.get("summary") and not entry.get("tags")
+        assert [link.rel for link in entry.links if link.rel == "enclosure"] == []
+    for item in json.loads(variant.read("feeds/sources/suckhoedoisong-vn.json"))["items"]:
+        assert "content_html" not in item and "image" not in item and "tags" not in item
+        assert item["content_text"].endswith("suckhoedoisong.vn")
+        assert item["external_url"].startswith("https://suckhoedoisong.vn/")
+    # hanoi.gov.vn has no policy in this build, so it is full again
+    hanoi = parse(variant, "feeds/sources/hanoi-gov-vn.rss.xml").entries
+    assert all(entry.content for entry in hanoi)
+
+
+def test_max_items_keeps_the_newest(variant):
+    entries = parse(variant, "feeds/all.atom.xml").entries
+    assert [slug_of(e.link) for e in entries] == ["lich-tiem-chung", "ngay-vo-ly", "ngu-du-giac"]
+    assert parse(variant, "feeds/all.atom.xml").feed.updated == "2024-11-13T08:00:00+07:00"
+
+
+def test_bad_settings_are_logged_and_ignored(variant):
+    errors = [m for level, m in variant.messages if level == logging.ERROR]
+    assert any("unknown key 'bogus_key'" in m for m in errors)
+    assert any("invalid policy 'everything'" in m for m in errors)
+
+
+def test_theme_gets_the_catalog_contract(variant):
+    lines = variant.read("feeds/index.html").decode("utf-8").splitlines()
+    rows = [line.split("|") for line in lines if not line.startswith("discovery|")]
+    assert [(r[0], r[1]) for r in rows] == [
+        ("all", "all"),
+        ("topic", "suc-khoe"),
+        ("topic", "thoi-su"),
+        ("source", "hanoi-gov-vn"),
+        ("source", "suckhoedoisong-vn"),
+    ]
+    by_slug = {r[1]: r for r in rows}
+    assert by_slug["thoi-su"][2:7] == [
+        "ClearPress — Thời sự",
+        "feeds/topics/thoi-su.rss.xml",
+        "feeds/topics/thoi-su.atom.xml",
+        "feeds/topics/thoi-su.json",
+        "3",
+    ]
+    assert by_slug["suc-khoe"][6:] == ["2", "2024-11-10T07:00:00+07:00"]
+    assert by_slug["all"][6:] == ["3", "2024-11-13T08:00:00+07:00"]
+    assert f"discovery|{SITEURL}/feeds/topics/thoi-su.rss.xml" in lines
+
+
+def test_feed_generation_is_fast(site):
+    timing = [m for _, m in site.messages if re.search(r"feeds, \d+ items in", m)]
+    assert timing, site.messages
+    seconds = float(re.search(r"in ([\d.]+) s", timing[0]).group(1))
+    assert seconds < 5, timing
