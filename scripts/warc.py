@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -189,9 +189,11 @@ def read_warc(path: str | Path) -> Iterator[Capture]:
         with open(path, "rb") as fh:
             records = ArchiveIterator(fh)
             for record in records:
-                capture = _to_capture(record, str(path), records.get_record_offset())
+                capture = _to_capture(record, str(path), 0)
                 if capture is not None:
-                    yield capture
+                    # The offset is known only once the record was read to its end.
+                    origin = f"{path}#{records.get_record_offset()}"
+                    yield replace(capture, origin=origin)
     except OSError as exc:
         raise CaptureError(f"{path}: cannot read ({exc.strerror})") from None
     except ArchiveLoadFailed as exc:
