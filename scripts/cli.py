@@ -10,13 +10,14 @@ import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from scripts import __version__
-from scripts.models import ArchiveError
+from scripts.models import ArchiveError, Capture
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,12 @@ def _topic_lookup(sources_path: Path) -> tuple[object | None, str | None]:
     show_default=True,
     help="Fetch state database (with --from-captures).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Extraction processes (0: one per core). Output is the same for any value.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def import_command(
     paths: tuple[Path, ...],
@@ -79,6 +86,7 @@ def import_command(
     from_captures: bool,
     all_captures: bool,
     state_path: Path,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Import captures (.txt, .html, .warc, .warc.gz, or folders of them) as Markdown.
@@ -91,7 +99,14 @@ def import_command(
         clearpress import captures/demo
         clearpress import page.html --url https://example.vn/bai-viet.html --category "Sức khỏe"
     """
-    from scripts.importer import ImportOptions, import_capture, import_paths, summarize
+    from scripts.importer import (
+        ImportOptions,
+        default_jobs,
+        import_captures,
+        import_paths,
+        summarize,
+    )
+    from scripts.resources import CapturedResources
     from scripts.store import ContentIndex
 
     if not paths and not from_captures:
@@ -100,12 +115,19 @@ def import_command(
         raise click.UsageError("--url applies to exactly one capture file")
     try:
         topic_for, default_topic = _topic_lookup(sources_path)
+        warcs = [p for p in paths if p.is_dir() or p.name.endswith((".warc", ".warc.gz"))]
+        captures_dir = Path("captures")
+        if from_captures and captures_dir.is_dir():
+            warcs.append(captures_dir)
+        resources = CapturedResources.scan(warcs)
         options = ImportOptions(
             content_dir=content_dir,
             url=url,
             category=category,
             force=force,
             topic_for=topic_for,  # type: ignore[arg-type]
+            jobs=jobs or default_jobs(),
+            resources=resources.get if len(resources) else None,
             **({"default_topic": default_topic} if default_topic else {}),
         )
         outcomes = import_paths(paths, options) if paths else []
@@ -115,12 +137,17 @@ def import_command(
 
             index = ContentIndex.scan(content_dir)
             source = every_capture if all_captures else pending_captures
-            done = []
-            for key, capture in source(state_path):
-                outcome = import_capture(capture, options, index)
-                outcomes.append(outcome)
-                if outcome.action != "quarantined":
-                    done.append(key)
+            keys: list[str] = []
+
+            def stream() -> Iterator[Capture]:
+                # Captures are read one batch at a time; only their keys are kept.
+                for key, capture in source(state_path):
+                    keys.append(key)
+                    yield capture
+
+            fresh = list(import_captures(stream(), options, index))
+            outcomes.extend(fresh)
+            done = [k for k, o in zip(keys, fresh, strict=True) if o.action != "quarantined"]
             mark_imported(state_path, done)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc

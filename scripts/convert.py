@@ -33,6 +33,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _URL_SCHEMES = frozenset({*SAFE_SCHEMES, "mailto"})
 _FIGURE_TAGS = {"figure", "img", "figcaption", "a", "em", "strong", "i", "b", "br", "cite"}
 _FIGURE_ATTRS = {
+    "figure": {"data-origin"},
     "img": {"src", "alt", "title", "width", "height", "data-origin"},
     "a": {"href", "title"},
 }
@@ -145,7 +146,9 @@ def serialize_figure(el: Tag) -> str:
             parts.append(f"<figcaption>{inner}</figcaption>")
     if not parts:
         return ""
-    raw = "<figure>\n" + "\n".join(parts) + "\n</figure>"
+    origin = _safe_url(str(el.get("data-origin") or ""))
+    opening = f'<figure data-origin="{html.escape(origin, quote=True)}">' if origin else "<figure>"
+    raw = opening + "\n" + "\n".join(parts) + "\n</figure>"
     return nh3.clean(
         raw,
         tags=_FIGURE_TAGS,

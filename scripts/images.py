@@ -128,6 +128,9 @@ def keep_images(
             stored = store_image(data, content_dir, settings) if data else None
         if stored is None:
             dropped.append(src)
+            figure = img.find_parent("figure")
+            if figure is not None and src and not figure.get("data-origin"):
+                figure["data-origin"] = src  # remember what the page showed, without loading it
             img.decompose()
             continue
         img["src"] = f"{{static}}/{settings.folder}/{stored.name}"

@@ -8,12 +8,18 @@ with its file name and reason, written nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scripts.convert import article_header, body_to_markdown, render_markdown
 from scripts.extract import extract
+from scripts.images import ImageSettings, keep_images
 from scripts.models import ArchiveError, Article, Capture
 from scripts.readers import expand_paths, read_file
 from scripts.slugs import slugify
@@ -22,6 +28,8 @@ from scripts.urls import host_of
 
 DEFAULT_TOPIC = "Tin tức"
 MIN_CONFIDENCE = 0.5
+TIME_LIMIT = 20.0  # seconds of extraction per page before it is quarantined
+BATCH = 256  # captures held in memory at once when extracting in parallel
 
 # Outcome actions, in the order the summary prints them.
 ACTIONS = ("wrote", "updated", "merged", "unchanged", "draft", "quarantined")
@@ -38,6 +46,10 @@ class ImportOptions:
     min_confidence: float = MIN_CONFIDENCE
     default_topic: str = DEFAULT_TOPIC
     topic_for: Callable[[str], str | None] | None = None  # a source's configured default topic
+    jobs: int = 1  # extraction processes; writes always happen in order in this process
+    time_limit: float = TIME_LIMIT
+    images_for: Callable[[Article], ImageSettings] | None = None  # per-source image policy
+    resources: Callable[[str], bytes | None] | None = None  # captured bytes of image URLs
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,10 @@ def import_article(
     elif report.confidence < options.min_confidence and not options.force:
         draft = True
     topic = choose_topic(article, options)
+    settings = options.images_for(article) if options.images_for else ImageSettings()
+    article, _ = keep_images(
+        article, options.resources or _no_resources, options.content_dir, settings
+    )
     header = article_header(article, slug=slugify(article.title), category=topic, draft=draft)
     body = body_to_markdown(article.body_html)
     identity_header = {
@@ -138,18 +154,79 @@ def _read_body(path: Path) -> str:
     return body
 
 
-def import_capture(capture: Capture, options: ImportOptions, index: ContentIndex) -> Outcome:
-    """Extract and write one capture; errors become a ``quarantined`` outcome."""
+def _no_resources(url: str) -> bytes | None:
+    return None
+
+
+class _Timeout(Exception):
+    """Raised inside an extraction that ran past its time limit."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread only; elsewhere no limit applies)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract_bounded(
+    capture: Capture, url: str | None, time_limit: float
+) -> tuple[Article | None, str]:
+    """Extract one capture within ``time_limit``; return the article or the reason it failed.
+
+    Pure and picklable, so it runs the same in a worker process as in this one.
+    """
     origin = capture.origin or "<capture>"
     try:
-        article = extract(capture, url=options.url)
-        if not article.via_url and capture.url:
-            article = replace(article, via_url=capture.url, via_site=host_of(capture.url))
+        with _deadline(time_limit):
+            article = extract(capture, url=url)
+    except ArchiveError as exc:
+        return None, _reason(exc, origin)
+    except RecursionError:
+        return None, "markup nested too deeply"
+    except _Timeout:
+        return None, f"extraction took longer than {time_limit:g} s"
+    if not article.via_url and capture.url:
+        article = replace(article, via_url=capture.url, via_site=host_of(capture.url))
+    return article, ""
+
+
+def _extract_job(job: tuple[Capture, str | None, float]) -> tuple[Article | None, str]:
+    return extract_bounded(*job)
+
+
+def import_capture(capture: Capture, options: ImportOptions, index: ContentIndex) -> Outcome:
+    """Extract and write one capture; errors become a ``quarantined`` outcome."""
+    article, reason = extract_bounded(capture, options.url, options.time_limit)
+    return _write(capture, article, reason, options, index)
+
+
+def _write(
+    capture: Capture,
+    article: Article | None,
+    reason: str,
+    options: ImportOptions,
+    index: ContentIndex,
+) -> Outcome:
+    origin = capture.origin or "<capture>"
+    if article is None:
+        return Outcome("quarantined", origin, reason=reason)
+    try:
         return import_article(article, origin, options, index)
     except ArchiveError as exc:
         return Outcome("quarantined", origin, reason=_reason(exc, origin))
-    except RecursionError:
-        return Outcome("quarantined", origin, reason="markup nested too deeply")
 
 
 def _reason(exc: Exception, origin: str) -> str:
@@ -157,18 +234,61 @@ def _reason(exc: Exception, origin: str) -> str:
     return message.removeprefix(f"{origin}: ") or type(exc).__name__
 
 
+def _read_all(paths: Iterable[Path]) -> Iterator[Capture | Outcome]:
+    """Yield every capture under ``paths``, or an outcome for a file that cannot be read."""
+    for path in expand_paths(paths):
+        try:
+            yield from list(read_file(path))
+        except ArchiveError as exc:
+            yield Outcome("quarantined", str(path), reason=_reason(exc, str(path)))
+
+
+def import_captures(
+    items: Iterable[Capture | Outcome], options: ImportOptions, index: ContentIndex
+) -> Iterator[Outcome]:
+    """Import captures in order, extracting in ``options.jobs`` processes.
+
+    Extraction is pure, so it can run anywhere; writing depends on what was written before
+    (identities, slug collisions), so it happens here, in input order.  The result is the same
+    whatever the number of jobs.
+    """
+    jobs = max(1, options.jobs)
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    try:
+        batch: list[Capture | Outcome] = []
+        for item in _with_end(iter(items)):
+            if item is not None:
+                batch.append(item)
+            if batch and (item is None or len(batch) >= BATCH):
+                captures = [c for c in batch if isinstance(c, Capture)]
+                work = [(c, options.url, options.time_limit) for c in captures]
+                results = iter(pool.map(_extract_job, work) if pool else map(_extract_job, work))
+                for entry in batch:
+                    if isinstance(entry, Outcome):
+                        yield entry
+                    else:
+                        yield _write(entry, *next(results), options, index)
+                batch = []
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def _with_end(items: Iterator[Capture | Outcome]) -> Iterator[Capture | Outcome | None]:
+    """Yield ``items`` and then ``None``, which flushes the last batch."""
+    yield from items
+    yield None
+
+
 def import_paths(paths: Iterable[Path], options: ImportOptions) -> list[Outcome]:
     """Import every capture found under ``paths`` (files or folders), in a stable order."""
     index = ContentIndex.scan(options.content_dir)
-    outcomes: list[Outcome] = []
-    for path in expand_paths(paths):
-        try:
-            captures = list(read_file(path))
-        except ArchiveError as exc:
-            outcomes.append(Outcome("quarantined", str(path), reason=_reason(exc, str(path))))
-            continue
-        outcomes.extend(import_capture(capture, options, index) for capture in captures)
-    return outcomes
+    return list(import_captures(_read_all(paths), options, index))
+
+
+def default_jobs() -> int:
+    """Extraction processes to use by default: every core."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def summarize(outcomes: list[Outcome]) -> str:

@@ -51,10 +51,12 @@ def test_localise_writes_one_downscaled_file_per_distinct_image(tmp_path):
     markdown = article_to_markdown(article)
     assert markdown.count(f'src="{{static}}/images/{files[0].name}"') == 2
     assert 'data-origin="https://cdn.vn/a.jpg"' in markdown
-    assert "Ảnh thiếu" in markdown and "missing.jpg" not in markdown  # caption kept, image not
+    # The caption stays; the image is not loaded from its site, only its address remembered.
+    assert '<figure data-origin="https://cdn.vn/missing.jpg">\n<figcaption>Ảnh thiếu' in markdown
+    assert 'src="https://cdn.vn/missing.jpg"' not in markdown
     assert f"Image: images/{files[0].name}" in markdown
     html = render_like_pelican(markdown.split("\n\n", 1)[1])
-    assert html.count("<figure>") == 3 and 'width="1200" height="800"' in html
+    assert html.count("<figure") == 3 and 'width="1200" height="800"' in html
 
 
 def test_store_is_deterministic_and_idempotent(tmp_path):

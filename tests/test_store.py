@@ -167,3 +167,30 @@ def test_atomic_write_leaves_no_temporary_and_keeps_old_file_on_failure(tmp_path
         write_atomic(target, "hai\n")
     assert target.read_text(encoding="utf-8") == "một\n"
     assert [p.name for p in target.parent.iterdir()] == ["b.md"]
+
+
+def test_parallel_import_gives_the_same_files(tmp_path):
+    serial = import_paths([TEXT], ImportOptions(content_dir=tmp_path / "one"))
+    parallel = import_paths([TEXT], ImportOptions(content_dir=tmp_path / "two", jobs=2))
+    assert [o.action for o in serial] == [o.action for o in parallel]
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in _files(tmp_path / "one")}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in _files(tmp_path / "two")}
+    assert one == two
+
+
+def test_slow_extraction_is_quarantined_not_waited_for(tmp_path, monkeypatch):
+    import time
+
+    import scripts.importer as importer
+
+    def slow(capture, url=None):
+        time.sleep(5)
+
+    monkeypatch.setattr(importer, "extract", slow)
+    started = time.monotonic()
+    (outcome,) = import_paths(
+        [TEXT / "webkhoedep-bua-sang.txt"], ImportOptions(content_dir=tmp_path, time_limit=0.2)
+    )
+    assert outcome.action == "quarantined" and "longer than 0.2 s" in outcome.reason
+    assert time.monotonic() - started < 4
+    assert not list(tmp_path.rglob("*.md"))
