@@ -174,6 +174,7 @@ def import_command(
     type=click.Choice(["markdown", "text", "json"]),
     default="markdown",
     show_default=True,
+    help="markdown: the file import would write; text: plain text; json: fields and report.",
 )
 def extract_command(path: Path, url: str | None, fmt: str) -> None:
     """Print the article extracted from one capture; writes nothing.
@@ -209,7 +210,13 @@ def extract_command(path: Path, url: str | None, fmt: str) -> None:
 
 @cli.command(name="build")
 @click.option("--publish", is_flag=True, help="Build for production with publishconf.py.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"))
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to build the site into.",
+)
 def build_command(publish: bool, output: Path) -> None:
     """Build the site with Pelican into output/ (feeds and search index included).
 
@@ -229,9 +236,15 @@ def build_command(publish: bool, output: Path) -> None:
 
 
 @cli.command(name="serve")
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--bind", default="127.0.0.1", show_default=True)
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("output"))
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Built site to serve.",
+)
 def serve_command(port: int, bind: str, output: Path) -> None:
     """Serve the built site locally for reading and testing.
 
