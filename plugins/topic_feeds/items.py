@@ -14,8 +14,9 @@ import mimetypes
 import os
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pelican.utils import truncate_html_words
@@ -223,8 +224,38 @@ def _provenance(article, where: str) -> tuple[str | None, str | None, tuple[str,
     return source, source_url.strip() if source_url else None, via_urls
 
 
-def build_item(article, site: Site, static_sizes: dict[str, int]) -> FeedItem | None:
-    """Return the feed item for a Pelican article, or ``None`` if it cannot appear in feeds."""
+@dataclass(frozen=True, slots=True)
+class Story:
+    """An article identified and placed (dates, topic, source, id) but not yet rendered.
+
+    Every published article becomes a Story, which is cheap; only the stories that make it into
+    some feed's newest N are rendered into a :class:`FeedItem`, which costs a sanitizer pass.
+    """
+
+    article: Any = field(compare=False, repr=False)
+    id: str
+    title: str
+    published: datetime
+    updated: datetime
+    topic: str
+    topic_slug: str
+    source: str | None
+    source_slug: str | None
+    source_url: str | None
+    via_urls: tuple[str, ...]
+    policy: str
+    source_path: str
+    identity_url: str | None
+    fingerprint: str
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        """Return the key that orders stories newest first when sorted in reverse."""
+        return (self.published, self.id)
+
+
+def identify(article, site: Site) -> Story | None:
+    """Return the Story of a Pelican article, or ``None`` if it cannot appear in feeds."""
     where = getattr(article, "relative_source_path", None) or str(article.source_path)
     title = plain_text(getattr(article, "title", "") or "")
     if not title:
@@ -233,7 +264,35 @@ def build_item(article, site: Site, static_sizes: dict[str, int]) -> FeedItem | 
     dates = _dates(article, where)
     if dates is None:
         return None
-    published, updated = dates
+    source, source_url, via_urls = _provenance(article, where)
+    identity_url = normalize_url(source_url) if source_url else None
+    # The rendered HTML before Pelican rewrites links: only its text is hashed, so neither
+    # SITEURL nor markup changes move the fingerprint.
+    raw = getattr(article, "_content", None) or article.content
+    digest = hashlib.sha256(fingerprint_text(title, raw).encode("utf-8")).hexdigest()
+    category = getattr(article, "category", None)
+    return Story(
+        article=article,
+        id=item_id(identity_url, digest),
+        title=title,
+        published=dates[0],
+        updated=dates[1],
+        topic=category.name if category else "",
+        topic_slug=category.slug if category else "",
+        source=source,
+        source_slug=slug_for(source) if source else None,
+        source_url=source_url,
+        via_urls=via_urls,
+        policy=policy_for(site.policies, _host(source_url), source),
+        source_path=where,
+        identity_url=identity_url,
+        fingerprint=digest,
+    )
+
+
+def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
+    """Return the feed item of ``story``: sanitized absolute HTML, summary, image, authors."""
+    article, where = story.article, story.source_path
     page_url = f"{site.root}/{article.url}"
     # get_content() with an explicit absolute SITEURL: {static}/{filename} links then come out
     # absolute and do not depend on which page the writer rendered last (RELATIVE_URLS).
@@ -245,13 +304,13 @@ def build_item(article, site: Site, static_sizes: dict[str, int]) -> FeedItem | 
         summary = truncate_html_words(content, site.summary_words or 50, site.summary_suffix)
     summary = clean_html(summary, site_root=site.root, page_url=page_url)
 
-    source, source_url, via_urls = _provenance(article, where)
-    policy = policy_for(site.policies, _host(source_url), source)
-    if policy == "full" and len(content.encode("utf-8")) > site.max_content_bytes:
+    policy = story.policy
+    size = len(content.encode("utf-8"))
+    if policy == "full" and size > site.max_content_bytes:
         logger.warning(
             "topic_feeds: %s: body is %d bytes (limit %d); sent as an excerpt",
             where,
-            len(content.encode("utf-8")),
+            size,
             site.max_content_bytes,
         )
         policy = "excerpt"
@@ -269,44 +328,41 @@ def build_item(article, site: Site, static_sizes: dict[str, int]) -> FeedItem | 
     authors: tuple[str, ...] = ()
     if meta.get("authors") or meta.get("author"):
         authors = tuple(xml_safe(a.name) for a in getattr(article, "authors", []) if a.name)
-    elif source:
-        authors = (source,)  # the publisher is the honest author of an unsigned story
+    elif story.source:
+        authors = (story.source,)  # the publisher is the honest author of an unsigned story
 
-    identity_url = normalize_url(source_url) if source_url else None
-    digest = hashlib.sha256(fingerprint_text(title, content).encode("utf-8")).hexdigest()
-    category = getattr(article, "category", None)
     return FeedItem(
-        id=item_id(identity_url, digest),
-        title=title,
+        id=story.id,
+        title=story.title,
         url=page_url,
-        published=published,
-        updated=updated,
+        published=story.published,
+        updated=story.updated,
         policy=policy,
         content_html=content if policy == "full" else None,
         summary_html=summary,
         summary_text=plain_text(summary),
         authors=authors,
-        topic=category.name if category else "",
-        topic_slug=category.slug if category else "",
+        topic=story.topic,
+        topic_slug=story.topic_slug,
         tags=tuple(sorted({xml_safe(t.name) for t in getattr(article, "tags", None) or []})),
         lang=str(getattr(article, "lang", "") or site.lang),
-        source=source,
-        source_slug=slug_for(source) if source else None,
-        source_url=source_url,
-        via_urls=via_urls,
+        source=story.source,
+        source_slug=story.source_slug,
+        source_url=story.source_url,
+        via_urls=story.via_urls,
         image=image,
         image_type=image_type,
         image_length=image_length,
         source_path=where,
-        identity_url=identity_url,
-        fingerprint=digest,
+        identity_url=story.identity_url,
+        fingerprint=story.fingerprint,
     )
 
 
-def deduplicate(items: list[FeedItem]) -> list[FeedItem]:
+def deduplicate(items: list[Story]) -> list[Story]:
     """Keep the earliest-dated copy of each story (same original URL or same fingerprint)."""
-    kept: list[FeedItem] = []
-    by_key: dict[str, FeedItem] = {}
+    kept: list[Story] = []
+    by_key: dict[str, Story] = {}
     for item in sorted(items, key=lambda i: (i.published, i.source_path)):
         keys = [f"fp:{item.fingerprint}"]
         if item.identity_url:

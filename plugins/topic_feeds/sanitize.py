@@ -37,7 +37,6 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # Characters XML 1.0 forbids even as character references; lxml refuses to serialise them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
 
 
 def xml_safe(text: str) -> str:
@@ -73,7 +72,7 @@ def clean_html(fragment: str, *, site_root: str, page_url: str) -> str:
 def plain_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment with whitespace collapsed."""
     text = html.unescape(nh3.clean(xml_safe(fragment), tags=set()))
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # several times faster than re.sub(r"\s+") on long text
 
 
 def fingerprint_text(title: str, body_html: str) -> str:
@@ -83,7 +82,7 @@ def fingerprint_text(title: str, body_html: str) -> str:
     gives the same fingerprint.
     """
     text = f"{title}\n{plain_text(body_html)}"
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def is_http_url(url: str | None) -> bool:

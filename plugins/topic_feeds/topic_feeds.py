@@ -20,7 +20,7 @@ from pelican.utils import sanitised_join
 from .build import FeedSpec, atom_bytes, build_feed, feed_updated, rss_bytes
 from .catalog import FeedInfo, fallback_template_source, opml_bytes
 from .config import SETTING, merge_settings
-from .items import FeedItem, Site, build_item, deduplicate, static_sizes
+from .items import FeedItem, Site, Story, deduplicate, identify, render, static_sizes
 from .jsonfeed import json_bytes
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _path(template: str | None, slug: str) -> str | None:
 class TopicFeedsGenerator(Generator):
     """Write the RSS, Atom and JSON feeds, the catalog page and the OPML list."""
 
-    def _specs(self, items: list[FeedItem], site: Site, config: dict) -> list[FeedSpec]:
+    def _specs(self, items: list[Story], site: Site, config: dict) -> list[FeedSpec]:
         """Return one spec for the archive, each topic and each source, in a stable order."""
         name = site.name
         specs = [
@@ -120,13 +120,12 @@ class TopicFeedsGenerator(Generator):
             handle.write(data)
         logger.info('Writing "%s"', target)
 
-    def _write_catalog(self, path: str, catalog: list[FeedInfo]) -> None:
+    def _write_catalog(self, writer, path: str, catalog: list[FeedInfo]) -> None:
         """Render the theme's ``feeds`` template (or the built-in one) to ``path``."""
         try:
             template = self.get_template("feeds")
         except PelicanTemplateNotFound:
             template = self.env.from_string(fallback_template_source())
-        writer = self._writer
         writer.write_file(
             path,
             template,
@@ -138,31 +137,40 @@ class TopicFeedsGenerator(Generator):
     def generate_output(self, writer) -> None:
         """Build every feed from the published articles and write it with the catalog."""
         started = time.perf_counter()
-        self._writer = writer
         config = merge_settings(self.settings.get(SETTING))
         site = _site(self.settings, config)
         sizes = static_sizes(self.context.get("static_content", {}))
-        built = [build_item(a, site, sizes) for a in self.context.get("articles", [])]
-        items = sorted(
-            deduplicate([item for item in built if item is not None]),
-            key=lambda item: item.sort_key,
+        found = [identify(article, site) for article in self.context.get("articles", [])]
+        stories = sorted(
+            deduplicate([story for story in found if story is not None]),
+            key=lambda story: story.sort_key,
             reverse=True,
         )
+        rendered: dict[str, FeedItem] = {}
+
+        def items_of(chosen: list[Story]) -> list[FeedItem]:
+            """Render each chosen story once, however many feeds it appears in."""
+            for story in chosen:
+                if story.id not in rendered:
+                    rendered[story.id] = render(story, site, sizes)
+            return [rendered[story.id] for story in chosen]
+
         selectors = {
-            "all": lambda item, slug: True,
-            "topic": lambda item, slug: item.topic_slug == slug,
-            "source": lambda item, slug: item.source_slug == slug,
+            "all": lambda story, slug: True,
+            "topic": lambda story, slug: story.topic_slug == slug,
+            "source": lambda story, slug: story.source_slug == slug,
         }
         catalog: list[FeedInfo] = []
-        for spec in self._specs(items, site, config):
-            chosen = [i for i in items if selectors[spec.kind](i, spec.slug)][: config["max_items"]]
-            fg = build_feed(spec, chosen, site)
+        for spec in self._specs(stories, site, config):
+            chosen = [s for s in stories if selectors[spec.kind](s, spec.slug)]
+            items = items_of(chosen[: config["max_items"]])
+            fg = build_feed(spec, items, site)
             if spec.rss_path:
                 self._write(spec.rss_path, rss_bytes(fg, spec, site))
             if spec.atom_path:
                 self._write(spec.atom_path, atom_bytes(fg, spec, site))
             if spec.json_path:
-                self._write(spec.json_path, json_bytes(spec, chosen, site))
+                self._write(spec.json_path, json_bytes(spec, items, site))
             catalog.append(
                 FeedInfo(
                     title=spec.title,
@@ -171,20 +179,21 @@ class TopicFeedsGenerator(Generator):
                     rss_url=spec.rss_path,
                     atom_url=spec.atom_path,
                     json_url=spec.json_path,
-                    count=len(chosen),
-                    updated=feed_updated(chosen) if chosen else None,
+                    count=len(items),
+                    updated=feed_updated(items) if items else None,
                     home_url=spec.home_url,
                 )
             )
         if config["catalog"]:
-            self._write_catalog(config["catalog"], catalog)
+            self._write_catalog(writer, config["catalog"], catalog)
         if config["opml"]:
             topics = [info for info in catalog if info.kind == "topic"]
             self._write(config["opml"], opml_bytes(topics, site))
         logger.info(
-            "topic_feeds: %d feeds, %d items in %.3f s",
+            "topic_feeds: %d feeds, %d stories, %d rendered in %.3f s",
             len(catalog),
-            len(items),
+            len(stories),
+            len(rendered),
             time.perf_counter() - started,
         )
 
