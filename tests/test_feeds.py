@@ -697,3 +697,61 @@ def test_feed_generation_is_fast(site):
     assert timing, site.messages
     seconds = float(re.search(r"in ([\d.]+) s", timing[0]).group(1))
     assert seconds < 5, timing
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def test_original_url_spellings_share_one_identity():
+    from topic_feeds.items import item_id, normalize_url
+
+    spellings = [
+        "https://suckhoedoisong.vn/an-rau-xanh-169241105.htm",
+        "http://www.SucKhoeDoiSong.vn/an-rau-xanh-169241105.htm/?utm_source=zalo#binh-luan",
+        "https://suckhoedoisong.vn:443/an-rau-xanh-169241105.htm?fbclid=abc",
+    ]
+    assert {normalize_url(url) for url in spellings} == {spellings[0]}
+    assert normalize_url("https://x.vn:abc/a") == "https://x.vn/a"
+    assert normalize_url("https://x.vn/a?b=2&a=1") == "https://x.vn/a?a=1&b=2"
+    assert item_id(spellings[0], "f" * 64) == item_id(spellings[0], "0" * 64)
+    assert item_id(None, "f" * 64) != item_id(None, "0" * 64)
+
+
+def test_policy_applies_to_subdomains_but_not_to_the_tld():
+    from topic_feeds.config import policy_for
+
+    policies = {"vnexpress.net": "link", "vn": "excerpt"}
+    assert policy_for(policies, "e.vnexpress.net") == "link"
+    assert policy_for(policies, "www.vnexpress.net") == "link"
+    assert policy_for(policies, "hanoi.gov.vn") == "full"
+    assert policy_for(policies, None, "vnexpress.net") == "link"
+
+
+def test_invalid_settings_fall_back_to_defaults(caplog):
+    from topic_feeds.config import DEFAULTS, merge_settings
+
+    merged = merge_settings(
+        {"topic_rss": "feeds/topics.xml", "all_json": "../all.json", "max_items": 0, "opml": None}
+    )
+    assert merged["topic_rss"] == DEFAULTS["topic_rss"]  # no {slug}: every topic would collide
+    assert merged["all_json"] == DEFAULTS["all_json"]
+    assert merged["max_items"] == DEFAULTS["max_items"]
+    assert merged["opml"] is None  # None disables a file
+    assert len([r for r in caplog.records if r.getMessage().startswith("topic_feeds: ")]) == 3
+    assert merge_settings("not a dict") == merge_settings(None)
+
+
+def test_sanitizer_resolves_urls_under_the_site_path():
+    from topic_feeds.sanitize import clean_html
+
+    page = f"{SITEURL}/suc-khoe/2024/bai.html"
+    out = clean_html(
+        '<p><a href="../../tag/x/">t</a> <img src="/images/a.jpg"> <img src="b.png">'
+        '<a href="javascript:alert(1)">j</a><iframe src="https://ads.example"></iframe>\x0c</p>',
+        site_root=SITEURL,
+        page_url=page,
+    )
+    assert out == (
+        f'<p><a href="{SITEURL}/tag/x/">t</a> <img src="{SITEURL}/images/a.jpg"> '
+        f'<img src="{SITEURL}/suc-khoe/2024/b.png"><a>j</a></p>'
+    )

@@ -105,8 +105,12 @@ def normalize_url(url: str) -> str:
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/")
+    try:
+        port_number = parts.port
+    except ValueError:  # "host:abc" - keep the host, drop what cannot be a port
+        port_number = None
     # http and https spell the same article; ports other than the default are kept.
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    port = f":{port_number}" if port_number and port_number not in (80, 443) else ""
     return urlunsplit(("https", host + port, path, urlencode(query), ""))
 
 
@@ -186,7 +190,7 @@ def _split_urls(value: object) -> tuple[str, ...]:
     if not isinstance(value, str):
         return ()
     seen: dict[str, None] = {}
-    for part in value.split(","):
+    for part in xml_safe(value).split(","):
         url = part.strip()
         if is_http_url(url):
             seen.setdefault(url, None)
@@ -207,6 +211,8 @@ def _provenance(article, where: str) -> tuple[str | None, str | None, tuple[str,
     """Return (source name, original URL, via URLs), logging what is missing or unusable."""
     meta = article.metadata
     source_url = meta.get("source_url")
+    if isinstance(source_url, str):
+        source_url = xml_safe(source_url)
     if source_url is not None and not is_http_url(source_url):
         logger.warning("topic_feeds: %s: Source_URL %r is not an http(s) URL", where, source_url)
         source_url = None
