@@ -1,0 +1,233 @@
+"""``python -m scripts.bench generate|run|profile`` — the benchmark command line.
+
+Refused arguments print one line (``bench: error: …``) and exit 2, like a usage error; a step
+that fails while measuring prints why and exits 1.  Results go to stdout as an aligned table,
+progress to stderr, so ``run > results.txt`` keeps only the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from scripts.bench import generate
+from scripts.bench.measure import BenchError, Report, detect_setup, log, measure_builds
+
+USAGE_EXIT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage and a message on two lines; we want one actionable line."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``bench: error: …`` and exit 2."""
+        print(f"bench: error: {message}", file=sys.stderr)
+        sys.exit(USAGE_EXIT)
+
+
+def _refuse(message: str) -> NoReturn:
+    print(f"bench: error: {message}", file=sys.stderr)
+    sys.exit(USAGE_EXIT)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= generate.MAX_ITEMS:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {generate.MAX_ITEMS} (got {value})"
+        )
+    return value
+
+
+def _sizes(text: str) -> list[int]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one size, e.g. 1000,10000")
+    return [_count(p) for p in parts]
+
+
+def _styles(text: str) -> tuple[str, ...]:
+    styles = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    unknown = [s for s in styles if s not in generate.STYLES]
+    if not styles or unknown:
+        raise argparse.ArgumentTypeError(f"styles are {', '.join(generate.STYLES)} (got {text!r})")
+    return styles
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        _refuse(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        _refuse(f"--out {out} exists and is not empty (use --force to write into it)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``generate``, ``run`` and ``profile`` commands and their options."""
+    parser = _Parser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="write a deterministic synthetic archive")
+    gen.add_argument("--kind", choices=("captures", "articles"), required=True)
+    gen.add_argument("-n", type=_count, required=True, help="how many items (1-200000)")
+    gen.add_argument("--out", type=Path, required=True, help="folder to write into")
+    gen.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default 1)")
+    gen.add_argument("--start", type=int, default=0, help="first item index (for additions)")
+    gen.add_argument("--styles", type=_styles, default=generate.STYLES, help="text,html")
+    gen.add_argument("--force", action="store_true", help="write into a non-empty --out")
+
+    run = commands.add_parser("run", help="measure imports and builds, print a table")
+    run.add_argument("--sizes", type=_sizes, default=[1000], help="article counts (default 1000)")
+    run.add_argument("--json", type=Path, help="also write the results as JSON here")
+    run.add_argument("--seed", type=int, default=1)
+    run.add_argument("--import-n", type=int, default=1000, help="captures to import (0 skips)")
+    run.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
+    run.add_argument("--keep", action="store_true", help="keep the working folder")
+
+    prof = commands.add_parser("profile", help="profile one ClearPress build with pyinstrument")
+    prof.add_argument("-n", type=_count, default=2000)
+    prof.add_argument("--seed", type=int, default=1)
+    prof.add_argument("--out", type=Path, default=Path("bench-results/profile"))
+    prof.add_argument("--force", action="store_true")
+    return parser
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write ``-n`` captures or articles into ``--out``."""
+    _check_out(args.out, args.force)
+    if args.start < 0:
+        _refuse(f"--start must be 0 or more (got {args.start})")
+    started = time.perf_counter()
+    if args.kind == "articles":
+        paths = generate.write_articles(args.out, args.n, args.seed, start=args.start)
+    else:
+        paths = generate.write_captures(
+            args.out, args.n, args.seed, start=args.start, styles=args.styles
+        )
+    size = sum(p.stat().st_size for p in paths)
+    elapsed = time.perf_counter() - started
+    print(f"wrote {len(paths)} {args.kind} ({size / 1e6:.1f} MB) to {args.out} in {elapsed:.1f} s")
+    return 0
+
+
+def format_table(report: Report) -> str:
+    """Aligned plain-text tables: imports, then builds with their ratios."""
+    lines: list[str] = []
+    if report.imports:
+        lines.append(f"{'import':<24}{'pages':>7}{'workers':>9}{'wall s':>9}{'pages/s':>9}"
+                     f"{'written':>9}{'quarant.':>10}")  # fmt: skip
+        for row in report.imports:
+            lines.append(
+                f"{row['mode']:<24}{row['pages']:>7}{row['workers']:>9}{row['wall_s']:>9.2f}"
+                f"{row['pages_per_s']:>9.1f}{row['written']:>9}{row['quarantined']:>10}"
+            )
+        lines.append("")
+    header = (f"{'build':<18}{'N':>7}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'KB/art.':>9}"
+              f"{'files':>8}{'× plain':>9}{'× full':>8}")  # fmt: skip
+    lines.append(header)
+    by_size: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in report.builds:
+        by_size.setdefault(row["size"], {})[row["variant"]] = row
+    for row in report.builds:
+        group = by_size[row["size"]]
+        plain, full = group.get("plain full"), group.get("clearpress full")
+        vs_plain = vs_full = ""
+        if row["variant"] == "clearpress full" and plain:
+            vs_plain = f"{row['wall_s'] / plain['wall_s']:.2f}"
+        if row["variant"].startswith("clearpress +") and full:
+            vs_full = f"{row['wall_s'] / full['wall_s']:.2f}"
+        lines.append(
+            f"{row['variant']:<18}{row['articles']:>7}{row['wall_s']:>9.1f}{row['cpu_s']:>9.1f}"
+            f"{row['peak_mb']:>9.0f}{row['bytes_per_article'] / 1024:>9.1f}"
+            f"{row['output_files']:>8}{vs_plain:>9}{vs_full:>8}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Measure everything asked for and print the table (and write JSON)."""
+    from scripts.bench.measure import html_extractor_available, measure_imports
+
+    if args.import_n < 0 or args.import_n > generate.MAX_ITEMS:
+        _refuse(f"--import-n must be between 0 and {generate.MAX_ITEMS} (got {args.import_n})")
+    if args.work:
+        _check_out(args.work, force=False)
+    work = args.work or Path(tempfile.mkdtemp(prefix="clearpress-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    report = Report(setup=detect_setup())
+    report.setup["seed"] = args.seed
+    log(f"working in {work}; plugins active: {', '.join(report.setup['plugins_active']) or 'none'}")
+    try:
+        if args.import_n:
+            styles = ("text", "html") if html_extractor_available() else ("text",)
+            report.setup["import_styles"] = list(styles)
+            for result in measure_imports(work / "import", args.import_n, args.seed, styles):
+                report.imports.append({**_asdict(result), "pages_per_s": result.pages_per_s})
+        for size in args.sizes:
+            report.builds.extend(measure_builds(work / f"n{size}", size, args.seed))
+    except BenchError as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(_setup_line(report.setup))
+    print(format_table(report))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(asdict_report(report), indent=2) + "\n", encoding="utf-8")
+        log(f"results written to {args.json}")
+    return 0
+
+
+def _asdict(value: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(value)
+
+
+def asdict_report(report: Report) -> dict[str, Any]:
+    """The JSON form of a report."""
+    return {"setup": report.setup, "imports": report.imports, "builds": report.builds}
+
+
+def _setup_line(setup: dict[str, Any]) -> str:
+    templates = len(setup["theme_templates"])
+    plugins = ", ".join(setup["plugins_active"]) or "none"
+    return (
+        f"ClearPress settings: {setup['settings']}; plugins active: {plugins}; theme "
+        f"{setup['theme']}/ with {templates} template(s) (rest from Pelican's simple); "
+        f"{setup['cpus']} CPUs; Python {setup['python']}"
+    )
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    """Profile one ClearPress build of ``-n`` generated articles."""
+    from scripts.bench.profile import profile_build
+
+    _check_out(args.out, args.force)
+    try:
+        print(profile_build(args.out, args.n, args.seed))
+    except BenchError as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    handler = {"generate": cmd_generate, "run": cmd_run, "profile": cmd_profile}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Benchmark suite: the generator is deterministic and realistic enough to be worth measuring.
+
+Timings are never asserted (the machine is shared and noisy); these tests check what the
+figures rest on: the same seed gives the same bytes, nonsense arguments are refused clearly,
+generated articles build with ClearPress's Pelican settings, and generated captures import.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.bench import generate
+from scripts.bench.__main__ import main
+from scripts.bench.measure import html_extractor_available
+from scripts.convert import body_to_markdown
+from scripts.importer import ImportOptions, import_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("kind", ["articles", "captures"])
+def test_same_seed_gives_byte_identical_files(tmp_path: Path, kind: str) -> None:
+    for name in ("a", "b"):
+        assert main(["generate", "--kind", kind, "-n", "12", "--out", str(tmp_path / name), "--seed", "7"]) == 0  # fmt: skip
+    main(["generate", "--kind", kind, "-n", "12", "--out", str(tmp_path / "c"), "--seed", "8"])
+    first = _tree(tmp_path / "a")
+    assert len(first) == 12
+    assert first == _tree(tmp_path / "b")
+    assert first != _tree(tmp_path / "c")
+
+
+def test_items_do_not_depend_on_how_many_are_generated(tmp_path: Path) -> None:
+    """The 1,000-article archive is the start of the 10,000 one; additions are new articles."""
+    small = generate.write_articles(tmp_path / "small", 5, 3)
+    generate.write_articles(tmp_path / "large", 10, 3)
+    for path in small:
+        assert path.read_bytes() == (tmp_path / "large" / path.relative_to(tmp_path / "small")).read_bytes()  # fmt: skip
+    added = generate.write_articles(tmp_path / "small", 2, 3, start=5)
+    assert not set(added) & set(small)
+    large = _tree(tmp_path / "large")
+    assert all(large[name] == data for name, data in _tree(tmp_path / "small").items())
+
+
+def test_generated_markdown_is_what_the_converter_writes() -> None:
+    """The fast direct Markdown must match scripts.convert, or the benchmark measures a fiction."""
+    for story in generate.stories(40, 11):
+        assert generate.body_markdown(story) == body_to_markdown(generate.body_html(story))
+
+
+def test_articles_have_the_documented_header(tmp_path: Path) -> None:
+    stories = list(generate.stories(30, 5))
+    text = generate.article_text(stories[0])
+    header = dict(line.split(": ", 1) for line in text.split("\n\n", 1)[0].splitlines())
+    for key in ("Title", "Date", "Category", "Tags", "Slug", "Summary", "Lang", "Source",
+                "Source_URL", "Via_URL", "Captured"):  # fmt: skip
+        assert key in header, key
+    assert header["Date"].endswith("+07:00")
+    assert {s.topic for s in generate.stories(400, 5)} == set(generate.W.TOPICS)
+    assert len({s.slug for s in stories}) == len(stories)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-n", "0"], "must be between 1 and 200000 (got 0)"),
+        (["-n", "-5"], "must be between 1 and 200000 (got -5)"),
+        (["-n", "200001"], "must be between 1 and 200000 (got 200001)"),
+        (["-n", "ten"], "not a whole number: 'ten'"),
+        (["-n", "3", "--styles", "pdf"], "styles are text, html"),
+    ],
+)
+def test_nonsense_arguments_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "--kind", "captures", "--out", str(tmp_path / "out"), *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("bench: error:") and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_empty_out_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "keep.md").write_text("mine", encoding="utf-8")
+    argv = ["generate", "--kind", "articles", "-n", "2", "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "exists and is not empty (use --force" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    assert (tmp_path / "keep.md").read_text(encoding="utf-8") == "mine"  # --force deletes nothing
+
+
+def test_command_line_exit_status(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "generate", "--kind", "articles", "-n", "0",
+         "--out", str(tmp_path / "o")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == "bench: error: argument -n: must be between 1 and 200000 (got 0)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "run", "--sizes", "0"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2 and "got 0" in run.stderr
+
+
+def test_generated_articles_build_with_clearpress_settings(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    generate.write_articles(content, 20, 1)
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", str(content), "-s", str(ROOT / "pelicanconf.py"),
+         "-o", str(tmp_path / "output"), "--fatal", "errors"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Processed 20 articles" in result.stdout
+    for story in generate.stories(20, 1):
+        page = generate.article_relpath(story).with_suffix(".html")
+        assert (tmp_path / "output" / page).is_file(), page
+
+
+def test_generated_captures_import(tmp_path: Path) -> None:
+    styles = generate.STYLES if html_extractor_available() else ("text",)
+    paths = generate.write_captures(tmp_path / "captures", 40, 2, styles=styles)
+    outcomes = import_paths(paths, ImportOptions(content_dir=tmp_path / "content"))
+    written = [o for o in outcomes if o.action == "wrote"]
+    assert len(written) >= 0.95 * len(paths), [o for o in outcomes if o.action != "wrote"]
