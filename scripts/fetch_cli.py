@@ -22,6 +22,7 @@ from scripts.sources import load_sources
     "--captures",
     "captures_dir",
     type=click.Path(file_okay=False),
+    metavar="DIR",
     default="captures",
     show_default=True,
     help="Folder the WARC capture files are written under (<yyyy>/<mm>/).",

@@ -15,6 +15,7 @@ Reading: :func:`read_warc` yields the HTML and text responses of a WARC file as
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 from collections.abc import Iterator
@@ -138,12 +139,26 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def recover_open_file(open_path: Path, keep_bytes: int) -> Path:
-    """Cut a leftover ``.open`` file to ``keep_bytes`` (the end the state knows) and close it."""
+    """Cut a leftover ``.open`` file to ``keep_bytes`` (the end the state knows) and close it.
+
+    The kept part is read back record by record before the rename, so a file damaged in a way
+    the cut cannot mend stays ``.open`` and the run stops naming it instead of sealing it.
+    """
     final = open_path.with_name(open_path.name.removesuffix(OPEN_SUFFIX))
     with open(open_path, "r+b") as fh:
         fh.truncate(keep_bytes)
         fh.flush()
         os.fsync(fh.fileno())
+        try:  # verify: valid gzip to the end and every record parses, or leave it for a human
+            fh.seek(0)
+            with gzip.GzipFile(fileobj=fh) as unzipped:
+                while unzipped.read(1 << 20):
+                    pass
+            fh.seek(0)
+            for record in ArchiveIterator(fh):
+                record.content_stream().read()
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+            raise CaptureError(f"{open_path}: damaged before byte {keep_bytes} ({exc})") from None
     os.replace(open_path, final)
     _fsync_dir(final.parent)
     return final

@@ -112,3 +112,12 @@ def test_recovery_cuts_a_torn_record_and_closes(tmp_path):
     assert final == path and not warc.open_path.exists()
     assert [c.url for c in read_warc(path)] == ["https://webkhoedep.vn/a.html"]
     gzip.decompress(path.read_bytes())
+
+
+def test_recovery_refuses_to_seal_a_damaged_file(tmp_path):
+    warc = WarcFile(tmp_path / "c.warc.gz")
+    span = warc.write(exchange("https://webkhoedep.vn/a.html", PAGE))
+    warc._fh.flush()
+    with pytest.raises(CaptureError, match=r"c\.warc\.gz\.open: damaged"):
+        recover_open_file(warc.open_path, span.end - 10)
+    assert warc.open_path.exists()

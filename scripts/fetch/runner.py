@@ -210,6 +210,17 @@ def _client(sources: Sources, selected: tuple[Source, ...], transport: object) -
     return PoliteClient(settings, limits=limits, transport=transport)  # type: ignore[arg-type]
 
 
+@contextmanager
+def _cancel_on_error(jobs: dict[Future[Response], str]) -> Iterator[None]:
+    """On Ctrl-C or an error, drop the queued requests instead of waiting for all of them."""
+    try:
+        yield
+    except BaseException:
+        for job in jobs:
+            job.cancel()
+        raise
+
+
 def _progress(total: int) -> tqdm:
     return tqdm(total=total, unit="page", disable=not sys.stderr.isatty(), leave=False)
 
@@ -257,7 +268,7 @@ def run_fetch(
                 fetches: dict[Future[Response], str] = {
                     pool.submit(client.get, key): key for key in queue
                 }
-                with _progress(len(fetches)) as bar:
+                with _progress(len(fetches)) as bar, _cancel_on_error(fetches):
                     for job in as_completed(fetches):
                         key = fetches[job]
                         try:
