@@ -309,6 +309,9 @@ def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
     else:
         summary = truncate_html_words(content, site.summary_words or 50, site.summary_suffix)
     summary = clean_html(summary, site_root=site.root, page_url=page_url)
+    if len(summary.encode("utf-8")) > site.max_content_bytes:
+        logger.warning("topic_feeds: %s: Summary too long; shortened", where)
+        summary = truncate_html_words(summary, site.summary_words or 50, site.summary_suffix)
 
     policy = story.policy
     size = len(content.encode("utf-8"))
