@@ -248,6 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"Not found")
         elif path == "/cu/gia-vang":
             self._send(301, b"", headers={"Location": "/bai-viet/gia-vang-tang-manh.html"})
+        elif path == "/cu/ngu-du-giac":
+            self._send(301, b"", headers={"Location": "/bai-viet/ngu-du-giac.html"})
+        elif path == "/rss/chuyen-huong.rss":  # an old address listed before the article itself
+            links = ["/cu/ngu-du-giac", "/bai-viet/ngu-du-giac.html"]
+            items = "".join(f"<item><link>{base}{x}</link></item>" for x in links)
+            self._send(
+                200, f"<rss><channel>{items}</channel></rss>".encode(), "application/rss+xml"
+            )
         elif path == "/cu/ftp":
             self._send(302, b"", headers={"Location": "ftp://127.0.0.1/bai.html"})
         elif path.startswith("/private/"):

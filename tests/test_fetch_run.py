@@ -135,6 +135,22 @@ feeds = ["{site.url("/rss/hong.rss")}", "{site.url("/rss/khong-co.rss")}"]
     assert summary.fetched == len(site.article_urls())
 
 
+def test_redirect_and_its_target_in_one_run_are_captured_once(site, tmp_path):
+    extra = f"""
+[[source]]
+name = "chuyen-huong"
+home = "{site.base}/"
+allow = ['/cu/', '/bai-viet/']
+concurrency = 1
+[source.discovery]
+feeds = ["{site.url("/rss/chuyen-huong.rss")}"]
+"""
+    summary = run(site, tmp_path, extra=extra, source_name="chuyen-huong")
+    target = site.url("/bai-viet/ngu-du-giac.html")
+    assert responses_by_uri(tmp_path / "captures") == Counter({target: 1})
+    assert (summary.fetched, summary.duplicates) == (1, 1)
+
+
 def test_source_and_limit_select_the_work(site, tmp_path):
     summary = run(site, tmp_path, limit=3, source_name="khoedep")
     assert 1 <= summary.fetched <= 3  # one of the three may redirect to another

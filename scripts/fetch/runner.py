@@ -168,11 +168,13 @@ class _Run:
             st.mark_failed(key, reason, retryable=False)
             return
         final_key = url_key(resp.url, trailing_slash=source.trailing_slash)
+        if st.status(final_key) == "captured":
+            # Another queued URL of this run (or an earlier run) redirected here first.
+            note = f"{final_key} already captured" + (" (redirect)" if final_key != key else "")
+            st.mark_skipped(key, "duplicate", note)
+            self.count(duplicates=1)
+            return
         if final_key != key:
-            if st.status(final_key) == "captured":
-                st.mark_skipped(key, "duplicate", f"redirects to {final_key}, already captured")
-                self.count(duplicates=1)
-                return
             st.mark_skipped(key, "redirected", f"redirects to {final_key}")
         archive = self.archive.file()
         span = archive.write(resp.exchange)
