@@ -12,27 +12,22 @@ import hashlib
 import logging
 import mimetypes
 import os
-import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pelican.utils import truncate_html_words
 
 from .config import policy_for
+from .identity import item_id, normalize_url, slug_for
 from .sanitize import absolute_url, clean_html, fingerprint_text, is_http_url, plain_text, xml_safe
 
 logger = logging.getLogger(__name__)
 
-# Namespace for ids of articles without an original URL (uuid5 of their content fingerprint).
-FINGERPRINT_NAMESPACE = uuid.UUID("8a3c1f52-6a0e-5d1b-9a57-3c2f4e9b7d10")
 # Dates outside this range are typos or placeholder values, and some break RFC 822 output.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-_TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "itm_")
-_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "utm", "_ga", "_gl", "igshid", "mc_cid"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,52 +68,7 @@ class FeedItem:
     image: str | None
     image_type: str | None
     image_length: int
-    source_path: str  # for log messages and as the last sort key
-    identity_url: str | None  # normalized Source_URL, the first deduplication key
-    fingerprint: str  # sha256 of normalized title + text, the second one
-
-    @property
-    def sort_key(self) -> tuple[datetime, str]:
-        """Return the key that orders items newest first when sorted in reverse."""
-        return (self.published, self.id)
-
-
-def slug_for(text: str) -> str:
-    """Return an ASCII slug for a source name (``hanoi.gov.vn`` → ``hanoi-gov-vn``)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in folded.lower())
-    return "-".join(part for part in slug.split("-") if part) or "nguon"
-
-
-def normalize_url(url: str) -> str:
-    """Return one spelling of an article URL for identity: https, no www, no tracking, no #."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith(_TRACKING_PREFIXES)
-    )
-    path = parts.path or "/"
-    if len(path) > 1:
-        path = path.rstrip("/")
-    try:
-        port_number = parts.port
-    except ValueError:  # "host:abc" - keep the host, drop what cannot be a port
-        port_number = None
-    # http and https spell the same article; ports other than the default are kept.
-    port = f":{port_number}" if port_number and port_number not in (80, 443) else ""
-    return urlunsplit(("https", host + port, path, urlencode(query), ""))
-
-
-def item_id(identity_url: str | None, fingerprint: str) -> str:
-    """Return the stable item id: uuid5 of the original URL, else of the content fingerprint."""
-    if identity_url:
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, identity_url)}"
-    return f"urn:uuid:{uuid.uuid5(FINGERPRINT_NAMESPACE, fingerprint)}"
+    source_path: str  # for log messages
 
 
 def _host(url: str | None) -> str | None:
@@ -363,31 +313,7 @@ def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
         image_type=image_type,
         image_length=image_length,
         source_path=where,
-        identity_url=story.identity_url,
-        fingerprint=story.fingerprint,
     )
-
-
-def deduplicate(items: list[Story]) -> list[Story]:
-    """Keep the earliest-dated copy of each story (same original URL or same fingerprint)."""
-    kept: list[Story] = []
-    by_key: dict[str, Story] = {}
-    for item in sorted(items, key=lambda i: (i.published, i.source_path)):
-        keys = [f"fp:{item.fingerprint}"]
-        if item.identity_url:
-            keys.append(f"url:{item.identity_url}")
-        first = next((by_key[k] for k in keys if k in by_key), None)
-        if first is not None:
-            logger.warning(
-                "topic_feeds: %s: duplicate of %s; left out of the feeds",
-                item.source_path,
-                first.source_path,
-            )
-            continue
-        kept.append(item)
-        for key in keys:
-            by_key[key] = item
-    return kept
 
 
 def static_sizes(static_content: dict) -> dict[str, int]:

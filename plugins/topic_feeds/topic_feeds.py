@@ -20,7 +20,8 @@ from pelican.utils import sanitised_join
 from .build import FeedSpec, atom_bytes, build_feed, feed_updated, rss_bytes
 from .catalog import FeedInfo, fallback_template_source, opml_bytes
 from .config import SETTING, merge_settings
-from .items import FeedItem, Site, Story, deduplicate, identify, render, static_sizes
+from .identity import deduplicate
+from .items import FeedItem, Site, Story, identify, render, static_sizes
 from .jsonfeed import json_bytes
 
 logger = logging.getLogger(__name__)
