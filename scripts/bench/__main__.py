@@ -20,6 +20,7 @@ from scripts.bench import generate
 from scripts.bench.measure import BenchError, Report, detect_setup, log, measure_builds
 
 USAGE_EXIT = 2
+EXPERIMENTS = ("markdown", "phases", "variants", "cache")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--seed", type=int, default=1)
     prof.add_argument("--out", type=Path, default=Path("bench-results/profile"))
     prof.add_argument("--force", action="store_true")
+
+    exp = commands.add_parser("explore", help="measure the candidate speed-ups (PERFORMANCE.md)")
+    exp.add_argument("-n", type=_count, default=10000)
+    exp.add_argument("--seed", type=int, default=1)
+    exp.add_argument("--work", type=Path, default=Path("bench-results/explore"))
+    exp.add_argument("--json", type=Path, help="also write the results as JSON here")
+    exp.add_argument(
+        "--skip", action="append", default=[], choices=EXPERIMENTS, help="leave one out"
+    )
     return parser
 
 
@@ -222,10 +232,65 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Run the experiments on ``-n`` generated articles (reused if already generated)."""
+    from scripts.bench import explore
+
+    content = args.work / "content"
+    if not content.is_dir() or sum(1 for _ in content.rglob("*.md")) != args.n:
+        shutil.rmtree(content, ignore_errors=True)
+        log(f"generating {args.n} Markdown articles in {content}")
+        generate.write_articles(content, args.n, args.seed)
+    results: dict[str, Any] = {"articles": args.n}
+    try:
+        if "markdown" not in args.skip:
+            log("Markdown paths")
+            results["markdown"] = explore.markdown_paths(content)
+        if "phases" not in args.skip:
+            log("phase-timed build")
+            results["phases"] = explore.phase_build_child(content, args.work / "out-phases", {})
+        if "variants" not in args.skip:
+            results["variants"] = explore.setting_variants(content, args.work)
+        if "cache" not in args.skip:
+            results["cache"] = explore.cache_incremental(content, args.work, args.seed)
+    except BenchError as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        return 1
+    print(format_explore(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def format_explore(results: dict[str, Any]) -> str:
+    """Aligned tables for the experiments that ran."""
+    lines: list[str] = []
+    for row in results.get("markdown", []):
+        lines.append(f"{row['path']:<44}{row['files']:>6} files{row['s']:>8.2f} s"
+                     f"{row['x_baseline']:>7.2f}×{row['identical']:>7} identical")  # fmt: skip
+    phases = results.get("phases")
+    if phases:
+        lines.append(f"\nphase-timed build: {phases['total_s']:.1f} s")
+        for name, fig in sorted(phases["phases"].items(), key=lambda kv: -kv[1]["s"]):
+            lines.append(f"  {name:<44}{fig['s']:>8.1f} s{fig['calls']:>8} calls")
+        lines.append("  write_file by template (render + write):")
+        for name, fig in sorted(phases["write_file_by_template"].items(), key=lambda kv: -kv[1]["s"]):  # fmt: skip
+            lines.append(f"    {name:<42}{fig['s']:>8.1f} s{fig['pages']:>8} calls")
+    for key in ("variants", "cache"):
+        for row in results.get(key, []):
+            extra = f"{row.get('files', ''):>8}{row.get('kb_per_article', 0):>8.1f} KB" if key == "variants" else ""  # fmt: skip
+            lines.append(f"{row['variant']:<34}{row['wall_s']:>8.1f} s{row['cpu_s']:>8.1f} cpu"
+                         f"{row['peak_mb']:>7.0f} MB{extra}")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; return the exit status."""
     args = build_parser().parse_args(argv)
-    handler = {"generate": cmd_generate, "run": cmd_run, "profile": cmd_profile}[args.command]
+    handler = {
+        "generate": cmd_generate, "run": cmd_run, "profile": cmd_profile, "explore": cmd_explore,
+    }[args.command]  # fmt: skip
     return handler(args)
 
 
