@@ -81,11 +81,11 @@ def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
     fe.updated(item.updated)
     if item.source and item.source_url:
         fe.source(url=item.source_url, title=item.source)
+    if item.policy == "link":
+        return  # title, link and source only: the publisher asked us not to redistribute
     for name in item.authors:
         fe.author(name=name)
         fe.dc.dc_creator(name)  # RSS <author> must be an e-mail address; readers use dc:creator
-    if item.policy == "link":
-        return  # title, link and source only: the publisher asked us not to redistribute text
     fe.category(term=item.topic, label=item.topic)
     for tag in item.tags:
         fe.category(term=tag, label=tag)

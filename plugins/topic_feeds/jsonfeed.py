@@ -37,7 +37,7 @@ def _item(item: FeedItem) -> dict[str, Any]:
         out["image"] = item.image
     out["date_published"] = item.published.isoformat()
     out["date_modified"] = item.updated.isoformat()
-    if item.authors:
+    if item.authors and item.policy != "link":
         out["authors"] = [{"name": name} for name in item.authors]
     if item.policy != "link":
         out["tags"] = [item.topic, *item.tags] if item.topic else list(item.tags)
