@@ -120,10 +120,19 @@ class Sources:
         return self.defaults.default_topic
 
     def source_for(self, url_or_host: str) -> Source | None:
-        """Return the source whose home host matches the URL's (or the bare host's) host."""
-        host = host_of(url_or_host) if "://" in url_or_host else url_or_host.lower()
+        """Return the source a URL (or bare host) belongs to.
+
+        Sources on the home host whose allow/deny patterns accept a full URL come first, so two
+        sections of one site configured as two sources keep their own topics.
+        """
+        is_url = "://" in url_or_host
+        host = host_of(url_or_host) if is_url else url_or_host.lower()
         host = (host or "").removeprefix("www.").split(":")[0]
-        return next((s for s in self.sources if s.host == host), None)
+        on_host = [s for s in self.sources if s.host == host]
+        if is_url:
+            accepting = [s for s in on_host if s.accepts(url_or_host)]
+            on_host = accepting or on_host
+        return on_host[0] if on_host else None
 
     def topic_for(self, url_or_host: str) -> str | None:
         """Return the configured topic of the source a URL or host belongs to, else ``None``.

@@ -40,6 +40,17 @@ def test_topic_for_url_host_and_default():
     assert sources.default_topic == "Thời sự"
 
 
+def test_topic_for_two_sections_of_one_site():
+    second = (
+        MINIMAL.replace('"webkhoedep"', '"wkd-dulich"')
+        .replace('"Sức khỏe"', '"Du lịch"')
+        .replace("topic =", "allow = ['/du-lich/']\ntopic =")
+    )
+    sources = parse_sources(second + MINIMAL.replace("topic =", "deny = ['/du-lich/']\ntopic ="))
+    assert sources.topic_for("https://webkhoedep.vn/du-lich/da-nang.html") == "Du lịch"
+    assert sources.topic_for("https://webkhoedep.vn/suc-khoe/ngu.html") == "Sức khỏe"
+
+
 def test_per_source_values_fall_back_to_defaults():
     sources = parse_sources("[defaults]\nrate_limit = 3\nlang = 'en'\n" + MINIMAL)
     source = sources.sources[0]
