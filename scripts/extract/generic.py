@@ -1,0 +1,470 @@
+"""Find the article in a page nobody wrote rules for, in the Readability tradition.
+
+The idea (Arc90's Readability, refined by Mozilla) is that article text comes in paragraphs with
+commas, while navigation, related lists and ads come in short, link-heavy fragments.  Each
+paragraph of 25+ characters gives points to its parent and, decreasingly, to four more
+ancestors; class and id names nudge the scores (``article``/``content`` up, ``comment``/``share``
+down); each candidate's score is scaled by ``1 - link density``; the best candidate is widened to
+a common ancestor when several near-best candidates share one, and siblings that score well or
+read as prose are merged back in.  Finally the chosen subtree is cleaned *conditionally*: a list
+or box inside the article is dropped only when its own numbers (links, images, inputs, text)
+say it is furniture.  When the result is too short, the pass is repeated with the most
+aggressive steps switched off, as Readability does, because some sites name their article
+container ``sidebar``.
+
+Work is bounded: at most :data:`MAX_SCORED` paragraphs are scored, and lxml's parser already caps
+nesting depth, so a 20 MB page or a 10,000-deep tree costs a bounded amount of time.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from scripts.extract.textutil import drop_tree, has_text, inner_text, link_density, text_len
+
+# Class/id tokens of page furniture (English first, then Vietnamese CMS names).
+UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
+    r"header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
+    r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|"
+    r"binh-?luan|tin-?lien-?quan|lienquan|quang-?cao|tinkhac|tin-?khac|hotline",
+    re.I,
+)
+MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|detail", re.I)
+POSITIVE = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|"
+    r"detail|noidung|chi-?tiet",
+    re.I,
+)
+NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|"
+    r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
+    r"tags|widget|binh-?luan|lien-?quan|quang-?cao|hotline|tin-?khac",
+    re.I,
+)
+BYLINE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+SHARE = re.compile(r"(\b|_)(share|sharedaddy)(\b|_)", re.I)
+UNLIKELY_ROLES = {
+    "menu",
+    "menubar",
+    "complementary",
+    "navigation",
+    "alert",
+    "alertdialog",
+    "dialog",
+}
+_BLOCK_CHILDREN = {
+    "a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "form", "center",
+}  # fmt: skip
+_PHRASING = {
+    "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em",
+    "embed", "i", "img", "input", "kbd", "label", "mark", "math", "meter", "noscript", "object",
+    "output", "progress", "q", "ruby", "samp", "script", "select", "small", "span", "strong",
+    "sub", "sup", "textarea", "time", "var", "wbr", "a", "del", "ins", "u", "s", "font",
+}  # fmt: skip
+_SCORE_TAGS = ("p", "td", "pre", "section", "h2", "h3", "h4", "h5", "h6")
+_TAG_BASE = {
+    "div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3,
+    "dd": -3, "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5,
+    "h6": -5, "th": -5,
+}  # fmt: skip
+_ALWAYS_DROP = ("script", "style", "link", "meta", "template", "noscript", "iframe", "object",
+                "embed", "input", "textarea", "select", "button", "svg", "canvas", "nav")  # fmt: skip
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_COMMAS = re.compile(r"[,،、，﹐︐︑⹁⸴⸲]")
+_EMBED = ("object", "embed", "iframe", "video", "audio")
+MAX_SCORED = 20000
+CHAR_THRESHOLD = 500
+TOP_CANDIDATES = 5
+MIN_SHARED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """Which aggressive steps a pass runs; later passes switch them off one by one."""
+
+    strip_unlikely: bool = True
+    weight_classes: bool = True
+    clean_conditionally: bool = True
+
+
+def class_weight(el: etree._Element, flags: Flags = Flags()) -> int:
+    """Score ``el``'s class and id against the positive and negative patterns (±25 each)."""
+    if not flags.weight_classes:
+        return 0
+    weight = 0
+    for value in (el.get("class"), el.get("id")):
+        if value:
+            if NEGATIVE.search(value):
+                weight -= 25
+            if POSITIVE.search(value):
+                weight += 25
+    return weight
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    if _HIDDEN_STYLE.search(el.get("style") or ""):
+        return True
+    return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
+
+
+def _has_ancestor(el: etree._Element, tags: tuple[str, ...], limit: int = 0) -> bool:
+    for depth, anc in enumerate(el.iterancestors(), 1):
+        if limit and depth > limit:
+            return False
+        if anc.tag in tags:
+            return True
+    return False
+
+
+def _is_empty(el: etree._Element) -> bool:
+    if has_text(el):
+        return False
+    return all(k.tag == "br" or k.tag == "hr" for k in el if isinstance(k.tag, str))
+
+
+def prepare(body: etree._Element, flags: Flags, title: str | None) -> None:
+    """Remove what is never article text and turn text-holding divs into paragraphs."""
+    for el in list(body.iter(*_ALWAYS_DROP)):
+        drop_tree(el)
+    for el in list(body.iter(etree.Comment, etree.ProcessingInstruction)):
+        drop_tree(el)
+    title_key = _words(title) if title else None
+    seen_title = False
+    # Pre-order walk that never descends into a removed subtree.
+    stack: list[etree._Element] = [body]
+    while stack:
+        el = stack.pop()
+        if el is not body and _drop_in_prepare(el, flags, title_key, seen_title):
+            if el.tag in ("h1", "h2") and title_key:
+                seen_title = True
+            drop_tree(el)
+            continue
+        if el.tag == "div":
+            _div_to_paragraphs(el)
+        stack.extend(reversed([k for k in el if isinstance(k.tag, str)]))
+
+
+def _drop_in_prepare(
+    el: etree._Element, flags: Flags, title_key: list[str] | None, seen_title: bool
+) -> bool:
+    """Tell whether ``el`` is hidden, a byline, the title again, unlikely, or empty."""
+    if _is_hidden(el):
+        return True
+    match = f"{el.get('class', '')} {el.get('id', '')}"
+    if (
+        (el.get("rel") == "author" or BYLINE.search(match) or "author" in el.get("itemprop", ""))
+        and el.tag not in ("body", "article")
+        and 0 < text_len(el) < 100
+    ):
+        return True
+    if (
+        title_key
+        and not seen_title
+        and el.tag in ("h1", "h2")
+        and _similar(_words(inner_text(el)), title_key)
+    ):
+        return True
+    if (
+        flags.strip_unlikely
+        and el.tag not in ("body", "a", "html", "article")
+        and (
+            (
+                UNLIKELY.search(match)
+                and not MAYBE.search(match)
+                and not _has_ancestor(el, ("table", "code"))
+            )
+            or el.get("role") in UNLIKELY_ROLES
+        )
+    ):
+        return True
+    return (
+        el.tag in ("div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6")
+        and _is_empty(el)
+        and el.find(".//img") is None
+    )
+
+
+def _div_to_paragraphs(div: etree._Element) -> None:
+    """Retag a div holding only inline content as a paragraph; wrap inline runs otherwise."""
+    kids = [k for k in div if isinstance(k.tag, str)]
+    if not any(k.tag in _BLOCK_CHILDREN for k in kids):
+        div.tag = "p"
+        return
+    if (
+        len(kids) == 1
+        and kids[0].tag == "p"
+        and not (div.text or "").strip()
+        and (link_density(kids[0]) < 0.25)
+    ):
+        return  # Readability would unwrap it; scoring the p alone has the same effect here
+    # Mixed content: put loose text and inline elements into paragraphs so they get scored.
+    run: list[etree._Element] = []
+    leading = (div.text or "").strip()
+    if leading:
+        p = etree.Element("p")
+        p.text = div.text
+        div.text = None
+        div.insert(0, p)
+    for child in list(div):
+        inline = not isinstance(child.tag, str) or child.tag in _PHRASING
+        if inline:
+            run.append(child)
+            continue
+        _wrap(div, run)
+        run = []
+        if (child.tail or "").strip():
+            p = etree.Element("p")
+            p.text = child.tail
+            child.tail = None
+            child.addnext(p)
+    _wrap(div, run)
+
+
+def _wrap(div: etree._Element, run: list[etree._Element]) -> None:
+    if not run or not any(
+        (isinstance(r.tag, str) and r.tag != "br" and text_len(r)) or (r.tail or "").strip()
+        for r in run
+    ):
+        return
+    p = etree.Element("p")
+    run[0].addprevious(p)
+    for node in run:
+        p.append(node)
+
+
+def _words(text: str | None) -> list[str]:
+    return re.findall(r"\w+", (text or "").lower())
+
+
+def _similar(a: list[str], b: list[str]) -> bool:
+    if not a or not b:
+        return False
+    common = set(a) & set(b)
+    extra = [w for w in b if w not in common]
+    return 1 - len(" ".join(extra)) / max(len(" ".join(b)), 1) > 0.75
+
+
+def score_paragraphs(
+    body: etree._Element, flags: Flags
+) -> tuple[dict[etree._Element, float], list[etree._Element]]:
+    """Give points to the ancestors of every text paragraph; return scores and candidates."""
+    scores: dict[etree._Element, float] = {}
+    order: list[etree._Element] = []
+    scored = 0
+    for el in body.iter(*_SCORE_TAGS):
+        if scored >= MAX_SCORED:
+            break
+        parent = el.getparent()
+        if parent is None:
+            continue
+        text = inner_text(el)
+        if len(text) < 25:
+            continue
+        scored += 1
+        points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        for level, anc in enumerate(el.iterancestors()):
+            if level >= 5 or anc.getparent() is None:
+                break
+            if anc not in scores:
+                scores[anc] = _TAG_BASE.get(anc.tag, 0) + class_weight(anc, flags)
+                order.append(anc)
+            scores[anc] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
+    for el in order:
+        scores[el] *= 1 - link_density(el)
+    return scores, order
+
+
+def pick_top(body: etree._Element, scores: dict[etree._Element, float], order: list[etree._Element],
+             flags: Flags) -> etree._Element:  # fmt: skip
+    """Return the best candidate, widened to a shared ancestor or a lone-child parent."""
+    ranked = sorted(order, key=lambda e: -scores[e])[:TOP_CANDIDATES]
+    if not ranked or ranked[0] is body or ranked[0].tag in ("html", "body"):
+        return body
+    top = ranked[0]
+    alternatives = [set(a.iterancestors()) for a in ranked[1:] if scores[a] / scores[top] >= 0.75]
+    if len(alternatives) >= MIN_SHARED:
+        parent = top.getparent()
+        while parent is not None and parent.tag != "body":
+            if sum(parent in ancestors for ancestors in alternatives) >= MIN_SHARED:
+                top = parent
+                break
+            parent = parent.getparent()
+    if top not in scores:
+        scores[top] = _TAG_BASE.get(top.tag, 0) + class_weight(top, flags)
+    last = scores[top]
+    threshold = last / 3
+    parent = top.getparent()
+    while parent is not None and parent.tag != "body":
+        if parent not in scores:
+            parent = parent.getparent()
+            continue
+        if scores[parent] < threshold:
+            break
+        if scores[parent] > last:
+            top = parent
+            break
+        last = scores[parent]
+        parent = parent.getparent()
+    parent = top.getparent()
+    while parent is not None and parent.tag != "body" and len(parent) == 1:
+        top = parent
+        parent = top.getparent()
+    if top not in scores:
+        scores[top] = _TAG_BASE.get(top.tag, 0) + class_weight(top, flags)
+    return top
+
+
+def gather(top: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
+    """Return a new div with ``top`` and the siblings that belong to the same article."""
+    article: etree._Element = etree.Element("div")  # type: ignore[assignment]
+    parent = top.getparent()
+    if parent is None or top.tag == "body":
+        for child in list(top):
+            article.append(copy.deepcopy(child))
+        return article
+    top_score = scores.get(top, 0.0)
+    threshold = max(10.0, top_score * 0.2)
+    top_class = top.get("class", "")
+    for sibling in parent:
+        if not isinstance(sibling.tag, str):
+            continue
+        keep = sibling is top
+        if not keep:
+            bonus = top_score * 0.2 if top_class and sibling.get("class", "") == top_class else 0
+            if sibling in scores and scores[sibling] + bonus >= threshold:
+                keep = True
+            elif sibling.tag == "p":
+                density = link_density(sibling)
+                text = inner_text(sibling)
+                if (len(text) > 80 and density < 0.25) or (
+                    0 < len(text) < 80 and density == 0 and re.search(r"\.( |$)", text)
+                ):
+                    keep = True
+        if keep:
+            clone = copy.deepcopy(sibling)
+            clone.tail = None
+            if clone.tag not in ("div", "article", "section", "p", "main"):
+                clone.tag = "div"
+            article.append(clone)
+    return article
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    if table.get("role") == "presentation" or table.get("datatable") == "0":
+        return False
+    if table.get("summary") or table.find("caption") is not None:
+        return True
+    if next(table.iter("thead", "tfoot", "th", "colgroup"), None) is not None:
+        return True
+    if table.find(".//table") is not None:
+        return False
+    rows = table.findall(".//tr")
+    cols = max((len(r.findall("td")) for r in rows), default=0)
+    return len(rows) >= 10 or cols > 4 or len(rows) * cols > 10
+
+
+def _junk_box(el: etree._Element, flags: Flags, tables: set[etree._Element]) -> bool:
+    """Tell whether a list, table or div inside the article is furniture (Readability's test)."""
+    if el in tables or any(a in tables for a in el.iterancestors("table")):
+        return False
+    if _has_ancestor(el, ("code", "pre")):
+        return False
+    weight = class_weight(el, flags)
+    if weight < 0:
+        return True
+    text = inner_text(el)
+    if len(_COMMAS.findall(text)) >= 10:
+        return False
+    is_list = el.tag in ("ul", "ol")
+    if not is_list:
+        list_len = sum(text_len(li) for li in el.iter("ul", "ol"))
+        is_list = bool(text) and list_len / len(text) > 0.9
+    p = len(el.findall(".//p"))
+    img = len(el.findall(".//img"))
+    li = len(el.findall(".//li")) - 100
+    inputs = len(el.findall(".//input"))
+    heading_chars = sum(text_len(h) for h in el.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    heading_density = heading_chars / len(text) if text else 0.0
+    embeds = sum(1 for _ in el.iter(*_EMBED))
+    density = link_density(el)
+    in_figure = _has_ancestor(el, ("figure",))
+    length = len(text)
+    if img > 1 and p / img < 0.5 and not in_figure:
+        return True
+    if not is_list and li > p:
+        return True
+    if inputs > p // 3:
+        return True
+    if (
+        not is_list
+        and heading_density < 0.9
+        and length < 25
+        and (img == 0 or img > 2)
+        and not in_figure
+    ):
+        return True
+    if not is_list and weight < 25 and density > 0.2:
+        return True
+    if weight >= 25 and density > 0.5:
+        return True
+    return (embeds == 1 and length < 75) or embeds > 1
+
+
+def clean_article(article: etree._Element, flags: Flags) -> None:
+    """Drop furniture left inside the chosen subtree."""
+    for el in list(article.iter("form", "fieldset", "footer", "aside", "object", "embed")):
+        if el.getparent() is not None:
+            drop_tree(el)
+    for el in list(article.iter()):
+        if el is article or not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if SHARE.search(f"{el.get('class', '')} {el.get('id', '')}") and text_len(el) < 500:
+            drop_tree(el)
+    for el in list(article.iter("h1", "h2")):
+        if class_weight(el, flags) < 0:
+            drop_tree(el)
+    tables = {t for t in article.iter("table") if _is_data_table(t)}
+    if flags.clean_conditionally:
+        for tag in ("table", "ul", "div"):
+            for el in reversed(list(article.iter(tag))):
+                if el is article or el.getparent() is None:
+                    continue
+                if _junk_box(el, flags, tables):
+                    drop_tree(el)
+    for el in list(article.iter("p")):
+        if el.getparent() is not None and _is_empty(el) and not any(el.iter("img", *_EMBED)):
+            drop_tree(el)
+
+
+def extract_generic(body: etree._Element, *, title: str | None = None) -> etree._Element:
+    """Return a new element holding the article found in ``body`` (which is left untouched).
+
+    Runs up to four passes, each with fewer aggressive steps, and keeps the first whose text
+    reaches :data:`CHAR_THRESHOLD` characters, else the longest.
+    """
+    attempts: list[tuple[int, etree._Element]] = []
+    for flags in (
+        Flags(),
+        Flags(strip_unlikely=False),
+        Flags(strip_unlikely=False, weight_classes=False),
+        Flags(strip_unlikely=False, weight_classes=False, clean_conditionally=False),
+    ):
+        work: etree._Element = copy.deepcopy(body)
+        prepare(work, flags, title)
+        scores, order = score_paragraphs(work, flags)
+        top = pick_top(work, scores, order, flags)
+        article = gather(top, scores)
+        clean_article(article, flags)
+        length = text_len(article)
+        if length >= CHAR_THRESHOLD:
+            return article
+        attempts.append((length, article))
+    return max(attempts, key=lambda a: a[0])[1]

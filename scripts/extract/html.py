@@ -1,0 +1,329 @@
+"""Extract one article from an HTML capture: the pipeline, stage by stage.
+
+``decode`` (charset) → ``parse`` (lxml) → ``metadata`` (head, JSON-LD, byline) → body by *site
+rules* when the host has a rule file, else by the *generic* scorer → ``clean`` (clutter) →
+``provenance`` (credit line, original link, removed from the body) → lead and title handling →
+``images`` (lazy sources, captions) → ``sanitize`` (allowlist) → :class:`Article` with a
+:class:`Report` saying how sure we are.  Each stage is its own module; this one only wires them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from scripts.boilerplate import split_dateline
+from scripts.dates import parse_iso, parse_vn_datetime
+from scripts.extract import clean, generic, images, metadata, provenance
+from scripts.extract.charset import decode_html
+from scripts.extract.confidence import build_report
+from scripts.extract.hiding import apply_hiding, load_list
+from scripts.extract.sanitize import sanitize_html
+from scripts.extract.textutil import drop_tree, inner_text, link_density
+from scripts.models import Article, Capture, CaptureError, ExtractError
+from scripts.rules import SiteRules, compile_selector, load_rules, rules_for
+from scripts.urls import clean_url, host_of, is_http_url
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_MAX_SUMMARY = 300
+_MAX_CHARS = 40_000_000
+# Plain etree elements, not lxml.html's: its Python-level class lookup doubles the cost of
+# walking a tree, and nothing here needs the lxml.html element methods.
+_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, default_doctype=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    """Settings of HTML extraction; the defaults suit callers that pass nothing.
+
+    ``element_hiding`` is the path of an EasyList/ABPVN-format filter list whose ``##`` rules
+    are applied to every page; ``rules_dir`` replaces the bundled ``scripts/sites`` folder;
+    ``use_rules = False`` forces generic extraction (useful to compare a rule with the scorer).
+    """
+
+    element_hiding: str | Path | None = None
+    rules_dir: str | Path | None = None
+    use_rules: bool = True
+    extra_strip: tuple[str, ...] = field(default_factory=tuple)
+
+
+def parse_document(text: str, origin: str) -> etree._Element:
+    """Parse page text with lxml; raise :class:`CaptureError` when nothing parseable is left."""
+    if len(text) > _MAX_CHARS:
+        raise CaptureError(f"{origin}: page has {len(text):,} characters, over the limit")
+    text = _XML_DECL.sub("", text, count=1)
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise CaptureError(f"{origin}: not an HTML page ({exc})") from exc
+    if root is None:
+        raise CaptureError(f"{origin}: not an HTML page (no elements)")
+    return root
+
+
+def _select(root: etree._Element, selectors: tuple[str, ...]) -> list[etree._Element]:
+    """Return all matches of the first selector that matches anything."""
+    for selector in selectors:
+        found = compile_selector(selector)(root)
+        if found:
+            return found
+    return []
+
+
+def _value(root: etree._Element, selectors: tuple[str, ...]) -> str | None:
+    for el in _select(root, selectors):
+        value = metadata.element_value(el)
+        if value:
+            return value
+    return None
+
+
+def _date(value: str | None) -> object:
+    if not value:
+        return None
+    return parse_vn_datetime(value) or parse_iso(value)
+
+
+def _strip_prefix(el: etree._Element, count: int) -> None:
+    """Remove the first ``count`` characters of ``el``'s text, across inline children."""
+    for node in el.iter():
+        if count <= 0:
+            return
+        for attr in ("text", "tail"):
+            if node is el and attr == "tail":
+                continue
+            value = getattr(node, attr) or ""
+            if not value or count <= 0:
+                continue
+            taken = min(count, len(value))
+            setattr(node, attr, value[taken:])
+            count -= taken
+    for node in list(el.iter()):
+        if (
+            node is not el
+            and isinstance(node.tag, str)
+            and not inner_text(node)
+            and node.find(".//img") is None
+        ):
+            drop_tree(node)
+
+
+def _drop_dateline(el: etree._Element) -> str | None:
+    """Remove a ``webkhoedep.vn - `` prefix from ``el``; return the site it named."""
+    text = "".join(el.itertext())
+    stripped = text.lstrip()
+    site, rest = split_dateline(stripped)
+    if site is None:
+        return None
+    _strip_prefix(el, len(text) - len(rest))
+    if el.text:
+        el.text = el.text.lstrip()
+    return site
+
+
+def _first_paragraph(body: etree._Element) -> etree._Element | None:
+    for el in body.iter("p", "h2", "h3", "div"):
+        if el is not body and inner_text(el):
+            return el if el.tag == "p" else None
+    return None
+
+
+def _drop_title(body: etree._Element, title: str | None) -> None:
+    """Remove a heading that repeats the title (the converter writes the title once)."""
+    if not title:
+        return
+    key = " ".join(title.lower().split())
+    for el in body.iter("h1", "h2", "h3", "p", "div"):
+        text = inner_text(el).lower()
+        if not text or el is body:
+            continue
+        if text == key and el.find(".//img") is None:
+            drop_tree(el)
+        return
+
+
+def _summary(text: str) -> str | None:
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if len(text) <= _MAX_SUMMARY:
+        return text
+    cut = text[: _MAX_SUMMARY + 1].rsplit(" ", 1)[0].rstrip(",;:-–")
+    return f"{cut}…"
+
+
+def _resolve_links(body: etree._Element, base: str | None) -> None:
+    for a in body.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href.startswith("#") or not href:
+            a.attrib.pop("href", None)
+            continue
+        a.set("href", clean_url(href, base))
+
+
+def _serialise(body: etree._Element) -> str:
+    for h1 in body.iter("h1"):
+        h1.tag = "h2"
+    inner = body.text or ""
+    inner += "".join(etree.tostring(c, encoding="unicode", method="html") for c in body)
+    return sanitize_html(inner)
+
+
+def extract_html(
+    capture: Capture, *, url: str | None = None, options: ExtractOptions | None = None
+) -> Article:
+    """Return the article in an HTML capture, sanitized and with its provenance.
+
+    Raises :class:`CaptureError` when the bytes are not a page and :class:`ExtractError` when
+    the page holds no article text at all.
+    """
+    options = options or ExtractOptions()
+    origin = capture.origin or capture.url or "<html capture>"
+    text = decode_html(capture.data, content_type=capture.content_type, origin=origin)
+    saved = provenance.saved_page(text)
+    root = parse_document(text, origin)
+    meta = metadata.read_meta(root)
+    canonical = meta.canonical if is_http_url(meta.canonical) else None
+    via_url = next((u for u in (url, capture.url, canonical, saved.url) if is_http_url(u)), None)
+    base_el = root.find(".//base[@href]")
+    base = via_url
+    if base_el is not None and is_http_url(clean_url(base_el.get("href", ""), via_url)):
+        base = clean_url(base_el.get("href", ""), via_url)
+    page_host = host_of(via_url) or host_of(canonical)
+    rules: SiteRules | None = None
+    if options.use_rules:
+        folder = str(options.rules_dir) if options.rules_dir else None
+        rules = rules_for(via_url or canonical, load_rules(folder))
+    counts: Counter[str] = Counter()
+    warnings: list[str] = []
+    page_chars = len(inner_text(root.find("body"))) if root.find("body") is not None else 0
+
+    body_root = root.find("body")
+    if body_root is None:
+        raise ExtractError(f"{origin}: page has no <body>")
+    title = meta.title
+    lead_text: str | None = None
+    rule_source: str | None = None
+    rule_link: str | None = None
+    body: etree._Element | None = None
+    method = "generic"
+    if rules is not None:
+        title = _value(root, rules.title) or title
+        if found := _date(_value(root, rules.date)):
+            meta.date = found  # type: ignore[assignment]
+        if found := _date(_value(root, rules.modified)):
+            meta.modified = found  # type: ignore[assignment]
+        authors = [metadata.element_value(e) for e in _select(root, rules.author)]
+        meta.authors = [a for a in authors if a] or meta.authors
+        meta.category = _value(root, rules.category) or meta.category
+        tags = [metadata.element_value(e) for e in _select(root, rules.tags)]
+        meta.tags = [t for t in tags if t] or meta.tags
+        meta.image = _value(root, rules.image) or meta.image
+        if credit := _value(root, rules.source):
+            rule_source = provenance.credit_name(credit)
+        link_el = next(iter(_select(root, rules.original_link)), None)
+        if link_el is not None:
+            rule_link = link_el.get("href") or metadata.element_value(link_el)
+        lead_el = next(iter(_select(root, rules.lead)), None)
+        if lead_el is not None:
+            _drop_dateline(lead_el)
+            lead_text = inner_text(lead_el) or None
+        clean.strip_selectors(root, rules.strip + options.extra_strip, counts)
+        found_body = _select(root, rules.body)
+        if found_body:
+            body = found_body[0]
+            method = f"rule:{rules.host}"
+        else:
+            warnings.append(f"site rule {rules.path}: body selector matched nothing")
+    elif options.extra_strip:
+        clean.strip_selectors(root, options.extra_strip, counts)
+    if options.element_hiding:
+        hidden = apply_hiding(root, load_list(str(options.element_hiding)), page_host)
+        if hidden:
+            counts["hidden-by-list"] += hidden
+    body = generic.extract_generic(body_root, title=title) if body is None else _detach(body)
+    if lead_el_text := lead_text:
+        lead = etree.Element("p")
+        lead.text = lead_el_text
+        body.insert(0, lead)
+        lead.tail = body.text
+        body.text = None
+    clean.remove_clutter(body, counts, by_class=method != "generic")
+    credit = provenance.take_credit(body, base, page_host)
+    _drop_title(body, title)
+    first = _first_paragraph(body)
+    dateline_site = _drop_dateline(first) if first is not None else None
+    if lead_text is None and first is not None:
+        lead_text = inner_text(first) or None
+    dropped_pixels = images.normalise_images(
+        body, base=base, lazy_attrs=rules.lazy_image_attrs if rules else ()
+    )
+    if dropped_pixels:
+        counts["tracking-pixel"] += dropped_pixels
+    _resolve_links(body, base)
+    density = link_density(body)
+    body_html = _serialise(body)
+    text_chars = (
+        len(inner_text(etree.fromstring(f"<div>{body_html}</div>", _PARSER))) if body_html else 0
+    )
+
+    source = rule_source or credit.source
+    original = rule_link or credit.url or meta.based_on
+    source_url = (
+        clean_url(original, base) if original and is_http_url(clean_url(original, base)) else None
+    )
+    if source is None and source_url:
+        source = host_of(source_url)
+    if source is None:
+        source = meta.site_name or meta.publisher or page_host
+        if source_url is None and canonical:
+            source_url = clean_url(canonical, base)
+    if source_url and not is_http_url(source_url):
+        source_url = None
+    image = clean_url(meta.image, base) if meta.image else None
+    lang = (rules.lang if rules and rules.lang else None) or (meta.lang or "vi").split("-")[
+        0
+    ].lower()
+    report = build_report(
+        method=method,
+        title=title,
+        date=meta.date,
+        text_chars=text_chars,
+        page_chars=page_chars,
+        link_density=density,
+        stripped=clean.describe(counts),
+        warnings=warnings,
+    )
+    return Article(
+        title=" ".join((title or "").split()),
+        body_html=body_html,
+        date=meta.date,
+        modified=meta.modified,
+        authors=tuple(dict.fromkeys(" ".join(a.split()) for a in meta.authors if a.strip())),
+        category=" ".join(meta.category.split()) if meta.category else None,
+        tags=tuple(meta.tags),
+        summary=_summary(lead_text or meta.description or ""),
+        lang=lang,
+        source=source,
+        source_url=source_url,
+        via_url=clean_url(via_url) if via_url else None,
+        via_site=page_host or dateline_site,
+        captured=capture.captured_at or saved.saved,
+        image=image if is_http_url(image) else None,
+        report=report,
+    )
+
+
+def _detach(el: etree._Element) -> etree._Element:
+    """Return ``el`` as a standalone ``div`` so cleaning cannot touch the rest of the page."""
+    parent = el.getparent()
+    if parent is not None:
+        el.tail = None
+        parent.remove(el)
+    holder: etree._Element = etree.Element("div")  # type: ignore[assignment]
+    holder.append(el)
+    return holder

@@ -1,0 +1,143 @@
+"""Who published an article first, where it was found, and when it was captured.
+
+A republisher page names its original in a credit line (``Theo hanoi.gov.vn``, ``Nguồn: Báo
+Chính phủ``) and often a "Xem link gốc" block holding the original URL; the archive must keep
+both, cleaned of tracking parameters, and remove them from the body.  A page that credits nobody
+is its own original.  The address a page was captured from comes from the caller, the capture,
+the page's canonical link, or the comment SingleFile writes at the top of a saved page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from lxml import etree
+
+from scripts.boilerplate import credit_source, junk_kind
+from scripts.extract.textutil import drop_tree, inner_text
+from scripts.urls import clean_url, host_of, is_http_url
+
+_SINGLEFILE_URL = re.compile(r"^\s*url:\s*(\S+)", re.M)
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.I)
+_SAVED_DATE = re.compile(
+    r"saved date:\s*\w{3}\s+(?P<mon>\w{3})\s+(?P<d>\d{1,2})\s+(?P<y>\d{4})\s+"
+    r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})\s*(?:GMT|UTC)?(?P<z>[+\-]\d{4})?",
+    re.I,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_LINK_TEXT = re.compile(r"link gốc|bài gốc|nguồn bài viết|liên kết gốc", re.I)
+_HEAD_BYTES = 3000
+_CREDIT_SCAN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPage:
+    """What a saving tool wrote about the page: its address and when it was saved."""
+
+    url: str | None = None
+    saved: datetime | None = None
+
+
+def saved_page(text: str) -> SavedPage:
+    """Read the SingleFile header comment or IE's ``saved from url`` mark at the top of a page."""
+    head = text[:_HEAD_BYTES]
+    url = None
+    if "<!--" in head:
+        comment = head[head.find("<!--") : head.find("-->") + 3]
+        match = _SINGLEFILE_URL.search(comment) if "SingleFile" in comment else None
+        if match:
+            url = match.group(1)
+    if url is None and (match := _SAVED_FROM.search(head)):
+        url = match.group(1)
+    saved = None
+    if (match := _SAVED_DATE.search(head)) and match["mon"].lower() in _MONTHS:
+        offset = timedelta(0)
+        if match["z"]:
+            sign = 1 if match["z"][0] == "+" else -1
+            offset = sign * timedelta(hours=int(match["z"][1:3]), minutes=int(match["z"][3:5]))
+        try:
+            saved = datetime(
+                int(match["y"]), _MONTHS[match["mon"].lower()], int(match["d"]),
+                int(match["H"]), int(match["M"]), int(match["S"]), tzinfo=timezone(offset),
+            )  # fmt: skip
+        except ValueError:
+            saved = None
+    return SavedPage(url if is_http_url(url) else None, saved)
+
+
+def credit_name(text: str) -> str | None:
+    """Return the publisher a credit text names, accepting bare names from a rule's selector."""
+    name = credit_source(text)
+    if name:
+        return name
+    stripped = re.sub(r"^(?:theo|nguồn|nguồn tin)\s*:?\s*", "", " ".join(text.split()), flags=re.I)
+    stripped = stripped.strip(" .-–—|")
+    return stripped if 1 < len(stripped) <= 80 else None
+
+
+@dataclass(slots=True)
+class Credit:
+    """Credit found in (and removed from) an article body."""
+
+    source: str | None = None
+    url: str | None = None
+
+
+def take_credit(body: etree._Element, base: str | None, page_host: str | None) -> Credit:
+    """Remove closing credit lines and "Xem link gốc" blocks from ``body``; return what they said."""
+    found = Credit()
+    for el in list(body.iter("a")):
+        if el.getparent() is None:
+            continue
+        text = inner_text(el)
+        href = el.get("href") or ""
+        if _LINK_TEXT.search(text) or (text.startswith("http") and _near_original_label(el)):
+            url = clean_url(href, base) if is_http_url(clean_url(href, base)) else None
+            if url and host_of(url) != page_host:
+                found.url = found.url or url
+            _remove_block(el, body)
+    blocks = [el for el in body.iter("p", "div", "span", "em", "strong", "h4", "h5", "h6")
+              if el is not body]  # fmt: skip
+    for el in reversed(blocks[-_CREDIT_SCAN * 3 :]):
+        if el.getparent() is None:
+            continue
+        text = inner_text(el)
+        if not text:
+            continue
+        name = credit_source(text)
+        if name:
+            found.source = found.source or name
+            link = el.find(".//a[@href]")
+            if link is not None and found.url is None:
+                url = clean_url(link.get("href", ""), base)
+                if is_http_url(url) and host_of(url) != page_host:
+                    found.url = url
+            drop_tree(el)
+        elif junk_kind(text) == "original-link-toggle":
+            drop_tree(el)
+    return found
+
+
+def _near_original_label(el: etree._Element) -> bool:
+    parent = el.getparent()
+    return parent is not None and bool(_LINK_TEXT.search(inner_text(parent)))
+
+
+def _remove_block(el: etree._Element, body: etree._Element) -> None:
+    """Remove ``el`` and a container that held nothing but the original-link block."""
+    holder = el
+    parent = el.getparent()
+    while parent is not None and parent is not body:
+        text = inner_text(parent)
+        if len(text) > 400 or (len(text) > 40 and not _LINK_TEXT.search(text)):
+            break
+        holder = parent
+        parent = parent.getparent()
+    drop_tree(holder)
