@@ -202,6 +202,13 @@ class _Checker:
             self.fail(key, f"expected {label}, got {value!r}")
         return kind(value)
 
+    def non_negative(self, key: str, default: Any, kind: type = float) -> Any:
+        label = "an integer ≥ 0" if kind is int else "a number ≥ 0"
+        value = self.get(key, int if kind is int else (int, float), default, label)
+        if value < 0:
+            self.fail(key, f"expected {label}, got {value!r}")
+        return kind(value)
+
     def strings(
         self, key: str, check: Callable[[str], str | None] | None = None
     ) -> tuple[str, ...]:
@@ -249,10 +256,10 @@ def _load_defaults(path: str, table: Any) -> Defaults:
         concurrency=c.positive("concurrency", base.concurrency, int),
         timeout=c.positive("timeout", base.timeout),
         max_bytes=c.positive("max_bytes", base.max_bytes, int),
-        max_redirects=c.get("max_redirects", int, base.max_redirects, "an integer"),
-        retries=c.get("retries", int, base.retries, "an integer"),
-        backoff=float(c.get("backoff", (int, float), base.backoff, "a number")),
-        max_backoff=float(c.get("max_backoff", (int, float), base.max_backoff, "a number")),
+        max_redirects=c.non_negative("max_redirects", base.max_redirects, int),
+        retries=c.non_negative("retries", base.retries, int),
+        backoff=c.non_negative("backoff", base.backoff),
+        max_backoff=c.non_negative("max_backoff", base.max_backoff),
         max_attempts=c.positive("max_attempts", base.max_attempts, int),
         allow_private=c.get("allow_private", bool, base.allow_private, "true or false"),
         warc_max_bytes=c.positive("warc_max_bytes", base.warc_max_bytes, int),
@@ -295,9 +302,7 @@ def _load_discovery(path: str, where: str, table: Any) -> Discovery:
                 max_pages=lc.positive("max_pages", 1, int),
             )
         )
-    depth = c.get("depth", int, 2, "an integer")
-    if depth < 0:
-        c.fail("depth", f"expected 0 or more, got {depth}")
+    depth = c.non_negative("depth", 2, int)
     return Discovery(
         feeds=c.strings("feeds", _url_problem),
         listings=tuple(listings),

@@ -80,6 +80,8 @@ def test_allow_and_deny_patterns():
         ("[defaults]\nrate_limit = 'fast'\n", "key 'rate_limit': expected a positive number"),
         ("[defaults]\nrate_limit = true\n", "key 'rate_limit': expected a positive number"),
         ("[defaults]\nconcurrency = 0\n", "key 'concurrency': expected a positive integer"),
+        ("[defaults]\nretries = -1\n", "key 'retries': expected an integer ≥ 0, got -1"),
+        ("[defaults]\nbackoff = 'x'\n", "key 'backoff': expected a number ≥ 0"),
         ("[defaults]\npolicy = 'all'\n", "key 'policy': expected one of full, excerpt, link"),
         (MINIMAL.replace('home = "https://webkhoedep.vn/"', 'home = "ftp://x"'), "key 'home'"),
         (MINIMAL.replace('name = "webkhoedep"\n', ""), "key 'name': missing"),
