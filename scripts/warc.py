@@ -117,6 +117,11 @@ class WarcFile:
         self._sync()
         return RecordSpan(offset=offset, end=self._fh.tell())
 
+    def abandon(self) -> None:
+        """Close the handle but keep the ``.open`` name, for :func:`recover_open_file`."""
+        if not self._fh.closed:
+            self._fh.close()
+
     def close(self) -> Path:
         """Close the file and give it its final name; it is never written again."""
         self._sync()

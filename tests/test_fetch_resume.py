@@ -24,6 +24,7 @@ from fakesite import FakeSite, sources_toml
 from warcio.archiveiterator import ArchiveIterator
 
 from scripts.fetch.runner import run_fetch
+from scripts.fetch.state import State
 from scripts.sources import load_sources
 from scripts.warc import read_capture
 
@@ -34,6 +35,7 @@ import os, signal, sys
 import scripts.warc as warc
 import scripts.fetch.state as state
 from scripts.fetch.runner import run_fetch
+from scripts.fetch.state import State
 from scripts.sources import load_sources
 
 point, when, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -179,4 +181,30 @@ def test_killed_twice_in_a_row_then_resume(site, tmp_path):
         proc = child(tmp_path, point, when, nth)
         proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL
+    resume(tmp_path, site)
+
+
+def test_interrupt_between_write_and_commit_leaves_no_orphan_record(site, tmp_path, monkeypatch):
+    (tmp_path / "sources.toml").write_text(sources_toml(site), encoding="utf-8")
+    original = State.mark_captured
+    calls = []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C after the third record was written
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(State, "mark_captured", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_fetch(
+            load_sources(tmp_path / "sources.toml"),
+            captures_dir=tmp_path / "captures",
+            state_path=tmp_path / "state/f.sqlite3",
+        )
+    monkeypatch.undo()
+    files = list((tmp_path / "captures").rglob("*.warc.gz"))
+    assert len(files) == 1  # closed at once, cut back to the two committed records
+    with open(files[0], "rb") as fh:
+        assert sum(r.rec_type == "response" for r in ArchiveIterator(fh)) == 2
     resume(tmp_path, site)

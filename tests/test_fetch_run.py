@@ -14,6 +14,7 @@ from fakesite import FAULTS, FAULTS_RECOVERING, FakeSite, sources_toml
 from warcio.archiveiterator import ArchiveIterator
 
 from scripts.fetch import all_captures, mark_imported, pending_captures
+from scripts.fetch.http import PoliteClient
 from scripts.fetch.runner import run_fetch
 from scripts.fetch_cli import fetch
 from scripts.models import FetchError
@@ -149,6 +150,21 @@ feeds = ["{site.url("/rss/chuyen-huong.rss")}"]
     target = site.url("/bai-viet/ngu-du-giac.html")
     assert responses_by_uri(tmp_path / "captures") == Counter({target: 1})
     assert (summary.fetched, summary.duplicates) == (1, 1)
+
+
+def test_an_unexpected_error_on_one_page_spares_the_others(site, tmp_path, monkeypatch):
+    broken = site.url("/bai-viet/ngu-du-giac.html")
+    original = PoliteClient.get
+
+    def get(self, url, headers=None):
+        if url == broken:
+            raise RuntimeError("bug")
+        return original(self, url, headers)
+
+    monkeypatch.setattr(PoliteClient, "get", get)
+    summary = run(site, tmp_path)
+    assert dict(summary.failed) == {broken: "unexpected error: RuntimeError('bug')"}
+    assert summary.fetched == len(site.article_urls()) - 1
 
 
 def test_source_and_limit_select_the_work(site, tmp_path):

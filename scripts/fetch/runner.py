@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,7 +27,7 @@ from scripts.fetch.state import State
 from scripts.models import FetchError
 from scripts.sources import Source, Sources
 from scripts.urls import host_of, url_key
-from scripts.warc import OPEN_SUFFIX, WarcFile, recover_open_file
+from scripts.warc import OPEN_SUFFIX, Exchange, RecordSpan, WarcFile, recover_open_file
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 MAX_WORKERS = 16
@@ -92,34 +92,52 @@ def recover(state: State, captures_dir: Path) -> list[str]:
 
 
 class _Archive:
-    """The current capture file: opened on first use, rotated past ``max_bytes``."""
+    """The current capture file: opened on first use, rotated past ``max_bytes``.
+
+    ``committed`` is the end of the last record the state knows about.  If a write or its
+    commit was interrupted (Ctrl-C, a full disk, a bug), closing cuts the file back to it first,
+    exactly as the next run would after a kill, so a closed file never holds a record that no
+    URL refers to.
+    """
 
     def __init__(self, state: State, captures_dir: Path, max_bytes: int) -> None:
         self.state, self.dir, self.max_bytes = state, captures_dir, max_bytes
         self.current: WarcFile | None = None
+        self.committed = 0
         self.written: list[str] = []
         self._n = 0
 
-    def file(self) -> WarcFile:
+    def _open(self) -> WarcFile:
         if self.current is None:
             now = datetime.now(UTC)
             stamp = now.strftime("%Y%m%d%H%M%S%f")
             path = self.dir / now.strftime("%Y/%m") / f"clearpress-{stamp}-{self._n:05d}.warc.gz"
             self._n += 1
             self.current = WarcFile(path)
-            self.state.open_file(self.state.rel(path), self.current.size)
+            self.committed = self.current.size
+            self.state.open_file(self.state.rel(path), self.committed)
         return self.current
 
-    def close(self) -> None:
-        if self.current is not None:
-            path = self.current.close()
-            self.state.close_file(self.state.rel(path))
-            self.written.append(str(path))
-            self.current = None
-
-    def rotate_if_full(self) -> None:
-        if self.current is not None and self.current.size >= self.max_bytes:
+    def write(self, exchange: Exchange, commit: Callable[[str, RecordSpan], None]) -> None:
+        """Append one exchange, then let ``commit(file, span)`` record it in the state."""
+        warc = self._open()
+        span = warc.write(exchange)
+        commit(self.state.rel(warc.final_path), span)
+        self.committed = span.end
+        if warc.size >= self.max_bytes:
             self.close()
+
+    def close(self) -> None:
+        if self.current is None:
+            return
+        warc, self.current = self.current, None
+        if warc.size == self.committed:
+            path = warc.close()
+        else:
+            warc.abandon()
+            path = recover_open_file(warc.open_path, self.committed)
+        self.state.close_file(self.state.rel(path))
+        self.written.append(str(path))
 
 
 class _Run:
@@ -176,19 +194,20 @@ class _Run:
             return
         if final_key != key:
             st.mark_skipped(key, "redirected", f"redirects to {final_key}")
-        archive = self.archive.file()
-        span = archive.write(resp.exchange)
-        st.mark_captured(
-            final_key,
-            source.name,
-            final_url=resp.url,
-            file=st.rel(archive.final_path),
-            span=span,
-            digest=hashlib.sha1(resp.body).hexdigest(),
-            captured_at=resp.exchange.fetched_at,
-        )
+
+        def commit(file: str, span: RecordSpan) -> None:
+            st.mark_captured(
+                final_key,
+                source.name,
+                final_url=resp.url,
+                file=file,
+                span=span,
+                digest=hashlib.sha1(resp.body).hexdigest(),
+                captured_at=resp.exchange.fetched_at,
+            )
+
+        self.archive.write(resp.exchange, commit)
         self.count(fetched=1)
-        self.archive.rotate_if_full()
 
     def finish(self) -> Summary:
         return replace(
@@ -277,6 +296,8 @@ def run_fetch(
                             result: Response | FetchFailed = job.result()
                         except FetchFailed as exc:
                             result = exc
+                        except Exception as exc:  # a bug on one page must not stop the run
+                            result = FetchFailed(key, f"unexpected error: {exc!r}", retryable=True)
                         run.take_result(key, by_name[sources_of[key]], result)
                         bar.update(1)
         finally:
