@@ -12,7 +12,8 @@ Crash safety works together with :mod:`scripts.warc`:
    ``captured`` with the pair's offset and raises the file's ``size`` to the pair's end.
 3. On the next run, every file still ``open`` is cut back to ``size`` and renamed (bytes written
    after the last commit belong to URLs still queued, which are simply fetched again), and
-   ``.open`` files the state never registered are deleted.
+   ``.open`` files the state never registered are deleted.  A run interrupted without dying
+   (Ctrl-C, a full disk) makes the same cut itself before it closes the file.
 
 So a URL is ``captured`` only if its record is complete in a file that will be closed, and a
 record that exists in a closed file is always referenced by exactly one URL: no lost and no
