@@ -71,6 +71,30 @@ def _check_out(out: Path, force: bool) -> None:
         _refuse(f"--out {out} exists and is not empty (use --force to write into it)")
 
 
+def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--settings", type=Path, help="ClearPress settings file to build with")
+    group.add_argument(
+        "--committed",
+        action="store_true",
+        help="build with pelicanconf.py as committed (HEAD), not the working tree's",
+    )
+
+
+def _apply_settings_options(args: argparse.Namespace, work: Path) -> None:
+    from scripts.bench.measure import committed_settings, use_settings
+
+    if args.settings:
+        if not args.settings.is_file():
+            _refuse(f"--settings {args.settings}: no such file")
+        use_settings(args.settings)
+    elif args.committed:
+        try:
+            use_settings(committed_settings(work))
+        except BenchError as exc:
+            _refuse(str(exc))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``generate``, ``run`` and ``profile`` commands and their options."""
     parser = _Parser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
@@ -92,12 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--import-n", type=int, default=1000, help="captures to import (0 skips)")
     run.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     run.add_argument("--keep", action="store_true", help="keep the working folder")
+    _add_settings_options(run)
 
     prof = commands.add_parser("profile", help="profile one ClearPress build with pyinstrument")
     prof.add_argument("-n", type=_count, default=2000)
     prof.add_argument("--seed", type=int, default=1)
     prof.add_argument("--out", type=Path, default=Path("bench-results/profile"))
     prof.add_argument("--force", action="store_true")
+    _add_settings_options(prof)
 
     exp = commands.add_parser("explore", help="measure the candidate speed-ups (PERFORMANCE.md)")
     exp.add_argument("-n", type=_count, default=10000)
@@ -107,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--skip", action="append", default=[], choices=EXPERIMENTS, help="leave one out"
     )
+    _add_settings_options(exp)
     return parser
 
 
@@ -172,6 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_out(args.work, force=False)
     work = args.work or Path(tempfile.mkdtemp(prefix="clearpress-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    _apply_settings_options(args, work)
     report = Report(setup=detect_setup())
     report.setup["seed"] = args.seed
     log(f"working in {work}; plugins active: {', '.join(report.setup['plugins_active']) or 'none'}")
@@ -224,6 +252,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from scripts.bench.profile import profile_build
 
     _check_out(args.out, args.force)
+    _apply_settings_options(args, args.out)
     try:
         print(profile_build(args.out, args.n, args.seed))
     except BenchError as exc:
@@ -236,6 +265,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """Run the experiments on ``-n`` generated articles (reused if already generated)."""
     from scripts.bench import explore
 
+    args.work.mkdir(parents=True, exist_ok=True)
+    _apply_settings_options(args, args.work)
     content = args.work / "content"
     if not content.is_dir() or sum(1 for _ in content.rglob("*.md")) != args.n:
         shutil.rmtree(content, ignore_errors=True)

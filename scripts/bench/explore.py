@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench import generate
-from scripts.bench.measure import ROOT, BenchError, log, plain_settings, run_pelican
+from scripts.bench.measure import (
+    ROOT,
+    BenchError,
+    clearpress_settings,
+    log,
+    plain_settings,
+    run_pelican,
+    use_settings,
+)
 
 # Pelican's defaults for reading Markdown (what ClearPress's pelicanconf.py leaves in force).
 MARKDOWN_EXTENSIONS = ["markdown.extensions.codehilite", "markdown.extensions.extra",
@@ -109,7 +117,7 @@ def setting_variants(content: Path, work: Path) -> list[dict[str, Any]]:
     for name, extra in [("plain Pelican", None), *VARIANTS.items()]:
         out = work / "out"
         shutil.rmtree(out, ignore_errors=True)
-        settings = plain_settings(work) if extra is None else ROOT / "pelicanconf.py"
+        settings = plain_settings(work) if extra is None else clearpress_settings()
         log(f"variant: {name}")
         result = run_pelican(content, out, settings, logs / "variant.log", extra=extra or None)
         rows.append({"variant": name, "articles": articles, "wall_s": result.wall_s,
@@ -147,9 +155,7 @@ def cache_incremental(content: Path, work: Path, seed: int) -> list[dict[str, An
             if added:
                 generate.write_articles(copy, added, seed, start=articles + 1000)
             log(f"{label}: {step}")
-            result = run_pelican(
-                copy, out, ROOT / "pelicanconf.py", logs / "cache.log", extra=extra
-            )
+            result = run_pelican(copy, out, clearpress_settings(), logs / "cache.log", extra=extra)
             rows.append({"variant": f"{label}: {step}", "wall_s": result.wall_s,
                          "cpu_s": result.cpu_s, "peak_mb": result.peak_mb})  # fmt: skip
     shutil.rmtree(work / "content-cache", ignore_errors=True)
@@ -193,7 +199,7 @@ def phase_build(content: Path, output: Path, overrides: dict[str, Any]) -> dict[
         renders, lambda self, *a, **k: self.name or "?", jinja2.Template.render
     )
     settings = read_settings(
-        str(ROOT / "pelicanconf.py"),
+        str(clearpress_settings()),
         override={"PATH": str(content), "OUTPUT_PATH": str(output), **overrides},
     )
     pelican = Pelican(settings)
@@ -223,7 +229,7 @@ def phase_build_child(content: Path, output: Path, overrides: dict[str, Any]) ->
     """Run :func:`phase_build` in a fresh interpreter and return its figures."""
     shutil.rmtree(output, ignore_errors=True)
     command = [sys.executable, "-m", "scripts.bench.explore", str(content), str(output),
-               json.dumps(overrides)]  # fmt: skip
+               json.dumps(overrides), str(clearpress_settings())]  # fmt: skip
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BenchError(f"phase build failed: {result.stderr.strip().splitlines()[-1:]}")
@@ -234,5 +240,6 @@ if __name__ == "__main__":
     import logging
 
     logging.disable(logging.WARNING)
+    use_settings(Path(sys.argv[4]))
     figures = phase_build(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]))
     print(json.dumps(figures))

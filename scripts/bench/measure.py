@@ -36,6 +36,44 @@ PLUGINS = []
 '''
 
 
+_settings: list[Path] = [ROOT / "pelicanconf.py"]
+
+
+def clearpress_settings() -> Path:
+    """The ClearPress settings file builds use (``--settings`` or ``--committed`` change it)."""
+    return _settings[0]
+
+
+def use_settings(path: Path) -> None:
+    """Build with ``path`` instead of the working tree's pelicanconf.py."""
+    _settings[0] = path.resolve()
+
+
+def committed_settings(work: Path, revision: str = "HEAD") -> Path:
+    """Write pelicanconf.py as committed at ``revision`` to ``work``, its paths made absolute.
+
+    Other developers edit pelicanconf.py while benchmarks run (a plugin named there before its
+    code lands stops every build), so a run can pin the committed settings instead.  Theme and
+    plugins still come from the working tree: only the settings file is pinned.
+    """
+    try:
+        text = subprocess.run(
+            ["git", "show", f"{revision}:pelicanconf.py"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise BenchError(f"cannot read pelicanconf.py at {revision} from git: {exc}") from exc
+    text += (
+        "\n# Added by scripts.bench: paths relative to the repository, not to this copy.\n"
+        f"THEME = {str(ROOT)!r} + '/' + THEME if not THEME.startswith('/') else THEME\n"
+        f"PLUGIN_PATHS = [p if p.startswith('/') else {str(ROOT)!r} + '/' + p for p in PLUGIN_PATHS]\n"
+    )
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"pelicanconf-{revision}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 class BenchError(Exception):
     """A benchmark step failed; the message says which step and why, in one line."""
 
@@ -85,7 +123,7 @@ def log(message: str) -> None:
 # --- what is being measured -------------------------------------------------------------------
 
 
-def detect_setup(settings_path: Path = ROOT / "pelicanconf.py") -> dict[str, Any]:
+def detect_setup(settings_path: Path | None = None) -> dict[str, Any]:
     """Report the ClearPress configuration in force: plugins found and the theme's templates.
 
     The theme and the search plugin are being written while this runs, so the report says what
@@ -93,6 +131,7 @@ def detect_setup(settings_path: Path = ROOT / "pelicanconf.py") -> dict[str, Any
     """
     from pelican.settings import read_settings
 
+    settings_path = settings_path or clearpress_settings()
     settings = read_settings(str(settings_path))
     wanted = [str(p) for p in settings.get("PLUGINS") or []]
     paths = [Path(p) for p in settings.get("PLUGIN_PATHS") or []]
@@ -100,7 +139,9 @@ def detect_setup(settings_path: Path = ROOT / "pelicanconf.py") -> dict[str, Any
     theme = Path(settings["THEME"])
     templates = sorted(p.name for p in (theme / "templates").glob("*.html"))
     return {
-        "settings": str(settings_path.relative_to(ROOT)),
+        "settings": str(settings_path.relative_to(ROOT))
+        if settings_path.is_relative_to(ROOT)
+        else str(settings_path),
         "plugins_configured": wanted,
         "plugins_active": found,
         "theme": str(theme.relative_to(ROOT)) if theme.is_relative_to(ROOT) else str(theme),
@@ -288,10 +329,11 @@ def measure_builds(
     size: int,
     seed: int,
     *,
-    settings: Path = ROOT / "pelicanconf.py",
+    settings: Path | None = None,
     incremental: Iterable[int] = (1, 20),
 ) -> list[dict[str, Any]]:
     """Full ClearPress build, plain Pelican build, then ClearPress rebuilds after additions."""
+    settings = settings or clearpress_settings()
     content = work / f"content-{size}"
     log(f"generating {size} Markdown articles")
     generate.write_articles(content, size, seed)

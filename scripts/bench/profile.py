@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench import generate
-from scripts.bench.measure import ROOT, BenchError, log, output_size
+from scripts.bench.measure import ROOT, BenchError, clearpress_settings, log, output_size
 
 # (function name or "*", path fragment, phase); the first match on a frame decides its phase.
 PHASE_MARKERS: tuple[tuple[str, str, str], ...] = (
@@ -88,7 +88,7 @@ def profile_build(out: Path, n: int, seed: int) -> str:
     session = out / "build.pyisession"
     command = [
         sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(session),
-        "-m", "pelican", str(content), "-s", str(ROOT / "pelicanconf.py"),
+        "-m", "pelican", str(content), "-s", str(clearpress_settings()),
         "-o", str(out / "output"), "--fatal", "errors",
     ]  # fmt: skip
     log("building under pyinstrument")
