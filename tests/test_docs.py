@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 import pytest
 
@@ -22,3 +24,16 @@ def test_command_is_documented_with_every_option(name, command):
                 f"`{name} {param.opts[0]}` undocumented"
             )
             assert param.help, f"`{name} {param.opts[0]}` has no --help text"
+
+
+def test_every_sources_key_is_documented():
+    from scripts import sources
+
+    names = [
+        n for n in dir(sources) if n.endswith("_KEYS") and isinstance(getattr(sources, n), tuple)
+    ]
+    keys = {key for name in names for key in getattr(sources, name)}
+    keys |= {f.name for f in dataclasses.fields(sources.Defaults)}
+    assert len(names) >= 3 and "rate_limit" in keys
+    missing = sorted(key for key in keys if f"| `{key}` |" not in README)
+    assert not missing, f"sources.toml keys missing from the README tables: {missing}"
