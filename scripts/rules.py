@@ -147,15 +147,19 @@ def load_rule_file(path: Path | str, text: str | None = None) -> SiteRules:
 
 @lru_cache(maxsize=4)
 def load_rules(folder: str | None = None) -> tuple[SiteRules, ...]:
-    """Load every ``*.toml`` rule file (the bundled ``scripts/sites`` unless ``folder``)."""
+    """Load every ``*.toml`` rule file (the bundled ``scripts/sites`` unless ``folder``).
+
+    Two files claiming one host are refused: which one applied would depend on file order.
+    """
+    found: list[SiteRules] = []
     if folder is not None:
-        files = sorted(Path(folder).glob("*.toml"))
-        return tuple(load_rule_file(f) for f in files)
-    bundled = resources.files("scripts").joinpath("sites")
-    found = []
-    for entry in sorted(bundled.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            found.append(load_rule_file(f"scripts/sites/{entry.name}", entry.read_text("utf-8")))
+        found = [load_rule_file(f) for f in sorted(Path(folder).glob("*.toml"))]
+    else:
+        bundled = resources.files("scripts").joinpath("sites")
+        for entry in sorted(bundled.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                text = entry.read_text("utf-8")
+                found.append(load_rule_file(f"scripts/sites/{entry.name}", text))
     hosts: dict[str, str] = {}
     for rules in found:
         for host in rules.hosts:

@@ -81,6 +81,11 @@ def token_kind(el: etree._Element) -> str | None:
     return None
 
 
+def _attached(el: etree._Element, root: etree._Element) -> bool:
+    """Tell whether ``el`` is still inside ``root`` (not in a subtree removed earlier)."""
+    return any(anc is root for anc in el.iterancestors())
+
+
 def _drop(el: etree._Element, kind: str, counts: Counter[str]) -> None:
     if el.getparent() is not None:
         counts[kind] += 1
@@ -95,7 +100,8 @@ def strip_selectors(root: etree._Element, selectors: Iterable[str], counts: Coun
 
 
 def _kind_for_selector(el: etree._Element) -> str:
-    return token_kind(el) or junk_kind(inner_text(el)[:200]) or "rule-strip"
+    kind = token_kind(el) or junk_kind(inner_text(el)[:200])
+    return _report_name(kind) if kind else "rule-strip"
 
 
 def _is_box_heading(el: etree._Element) -> str | None:
@@ -127,13 +133,13 @@ def remove_clutter(body: etree._Element, counts: Counter[str], *, by_class: bool
                 drop_tree(holder)
     if by_class:
         for el in list(body.iter()):
-            if el is body or not isinstance(el.tag, str) or el.getparent() is None:
+            if el is body or not isinstance(el.tag, str) or not _attached(el, body):
                 continue
             kind = token_kind(el)
             if kind and not (kind == "navigation" and text_len(el) > 400):
                 _drop(el, kind, counts)
     for el in list(body.iter(*_BOX_TAGS)):
-        if el is body or el.getparent() is None:
+        if el is body or not _attached(el, body):
             continue
         kind = _is_box_heading(el)
         if kind not in ("related-heading", "ad-label"):
@@ -144,10 +150,12 @@ def remove_clutter(body: etree._Element, counts: Counter[str], *, by_class: bool
             if not heading_only or kind == "ad-label":
                 _drop(el, "related" if kind == "related-heading" else "ads", counts)
     for el in list(body.iter(*_TEXT_BLOCKS)):
-        if el.getparent() is None or el is body:
+        if el is body or not _attached(el, body):
             continue
         if any(isinstance(k.tag, str) and k.tag in ("p", "div", "ul", "table") for k in el):
             continue  # judge leaf blocks only, so one junk line never takes its container
+        if el.tag == "p" and trim_related_tail(el):
+            counts["related"] += 1
         text = inner_text(el)
         if len(text) > 400:
             continue
@@ -156,6 +164,37 @@ def remove_clutter(body: etree._Element, counts: Counter[str], *, by_class: bool
             _drop(el, _report_name(kind), counts)
         elif _XEM_THEM.match(text) and el.find(".//a") is not None and len(text) < 300:
             _drop(el, "related", counts)
+
+
+_TRAILING_PROMPT = re.compile(
+    r"\s*(?:>>|»)?\s*(?:xem thêm|đọc thêm|tin liên quan|xem tiếp)\s*:?\s*$", re.I
+)
+
+
+def trim_related_tail(p: etree._Element) -> bool:
+    """Cut a trailing ``Xem thêm: <a>…</a>`` off a paragraph of real text; tell if it did."""
+    kids = [k for k in p if isinstance(k.tag, str)]
+    if not kids or kids[-1].tag != "a" or (kids[-1].tail or "").strip():
+        return False
+    link = kids[-1]
+    prev = link.getprevious()
+    before = (prev.tail if prev is not None else p.text) or ""
+    match = _TRAILING_PROMPT.search(before)
+    if match is None and prev is not None and prev.tag in ("strong", "b", "em", "i"):
+        # <strong>Xem thêm:</strong> <a>…</a>
+        if _TRAILING_PROMPT.fullmatch(inner_text(prev)) and not (prev.tail or "").strip():
+            drop_tree(link)
+            drop_tree(prev)
+            return True
+        return False
+    if match is None:
+        return False
+    drop_tree(link)
+    if prev is not None:
+        prev.tail = before[: match.start()]
+    else:
+        p.text = before[: match.start()]
+    return True
 
 
 def _report_name(kind: str) -> str:

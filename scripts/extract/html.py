@@ -30,6 +30,11 @@ from scripts.urls import clean_url, host_of, is_http_url
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _MAX_SUMMARY = 300
+# Publication names as a lead prefix: "(Dân trí) - ", "(NLĐO) - ", "TTO - ", "PLO - ".
+_NAMED_DATELINE = re.compile(
+    r"^(?:\((?P<site>[^()\n]{2,30})\)|(?P<abbr>TTO|NLĐO|PLO|SGGPO|GDVN|VOV|TTXVN|ANTĐO|CAND|SKĐS|NDO|QĐND|VTC))"
+    r"\s*[-–—]\s*"
+)
 _MAX_CHARS = 40_000_000
 # Plain etree elements, not lxml.html's: its Python-level class lookup doubles the cost of
 # walking a tree, and nothing here needs the lxml.html element methods.
@@ -118,7 +123,11 @@ def _drop_dateline(el: etree._Element) -> str | None:
     stripped = text.lstrip()
     site, rest = split_dateline(stripped)
     if site is None:
-        return None
+        match = _NAMED_DATELINE.match(stripped)
+        if match is None:
+            return None
+        site = (match["site"] or match["abbr"]).strip().lower()
+        rest = stripped[match.end() :]
     _strip_prefix(el, len(text) - len(rest))
     if el.text:
         el.text = el.text.lstrip()
@@ -198,6 +207,10 @@ def extract_html(
     if options.use_rules:
         folder = str(options.rules_dir) if options.rules_dir else None
         rules = rules_for(via_url or canonical, load_rules(folder))
+    if meta.date is None:
+        meta.date = metadata.byline_date(root)
+    if meta.category is None:
+        meta.category = metadata.breadcrumb_category(root)
     counts: Counter[str] = Counter()
     warnings: list[str] = []
     page_chars = len(inner_text(root.find("body"))) if root.find("body") is not None else 0
@@ -228,11 +241,13 @@ def extract_html(
         link_el = next(iter(_select(root, rules.original_link)), None)
         if link_el is not None:
             rule_link = link_el.get("href") or metadata.element_value(link_el)
+        clean.strip_selectors(root, rules.strip + options.extra_strip, counts)
+        # The lead is read after stripping, so a rule can remove a location stamp from it.
         lead_el = next(iter(_select(root, rules.lead)), None)
         if lead_el is not None:
             _drop_dateline(lead_el)
             lead_text = inner_text(lead_el) or None
-        clean.strip_selectors(root, rules.strip + options.extra_strip, counts)
+            drop_tree(lead_el)  # so a body selector that contains the lead cannot repeat it
         found_body = _select(root, rules.body)
         if found_body:
             body = found_body[0]
@@ -279,7 +294,7 @@ def extract_html(
     if source is None and source_url:
         source = host_of(source_url)
     if source is None:
-        source = meta.site_name or meta.publisher or page_host
+        source = meta.publisher or meta.site_name or (rules.name if rules else None) or page_host
         if source_url is None and canonical:
             source_url = clean_url(canonical, base)
     if source_url and not is_http_url(source_url):

@@ -135,7 +135,7 @@ def _figure(img: etree._Element, caption: str | None) -> etree._Element:
     figure = etree.Element("figure")
     new = _sub(figure, "img", src=img.get("src", ""))
     alt = " ".join((img.get("alt") or "").split())
-    new.set("alt", alt or (caption or ""))
+    new.set("alt", alt or " ".join((img.get("title") or "").split()) or (caption or ""))
     for attr in ("title", "width", "height"):
         if img.get(attr):
             new.set(attr, img.get(attr, ""))

@@ -259,6 +259,24 @@ def byline_date(root: etree._Element) -> datetime | None:
     return None
 
 
+_BREADCRUMB = re.compile(r"breadcrumb|bread-crumb|duong-dan|dt-breadcrumb", re.I)
+_HOME = re.compile(r"^(?:trang chủ|home|trang nhất|tin tức)$", re.I)
+
+
+def breadcrumb_category(root: etree._Element) -> str | None:
+    """Return the last named section of a breadcrumb trail (``Trang chủ › Sức khỏe``)."""
+    for count, el in enumerate(root.iter("div", "ul", "ol", "nav", "p")):
+        if count > 5000:
+            break
+        if not _BREADCRUMB.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue
+        names = [inner_text(a) for a in el.iter("a")]
+        names = [n for n in names if n and not _HOME.match(n) and len(n) < 60]
+        if names:
+            return names[-1]
+    return None
+
+
 def _dedupe(values: Any) -> list[str]:
     seen: set[str] = set()
     out = []
