@@ -37,9 +37,23 @@ AUTHOR_URL = "author/{slug}/"
 AUTHOR_SAVE_AS = "author/{slug}/index.html"
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
+ARCHIVES_URL = "archives/"
 ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "archives/{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}/{date:%m}/index.html"
+CATEGORIES_URL = "topics/"
+CATEGORIES_SAVE_AS = "topics/index.html"
+TAGS_URL = "tag/"
+TAGS_SAVE_AS = "tag/index.html"
+AUTHORS_URL = "author/"
+AUTHORS_SAVE_AS = "author/index.html"
+# The theme's own pages: search (Pagefind, built by plugins/search) and 404.html at the root,
+# where GitHub Pages looks for it.
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 DRAFT_URL = "drafts/{slug}.html"
 DRAFT_SAVE_AS = "drafts/{slug}.html"
 
@@ -56,7 +70,14 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["topic_feeds"]
+PLUGINS = ["topic_feeds", "sources_pages", "article_context", "sitemap_robots", "search"]
+
+# Pages and files only the ClearPress theme and plugins read (see README, "The reading site").
+SOURCE_URL = "source/{slug}/"
+SOURCE_SAVE_AS = "source/{slug}/index.html"
+SOURCES_URL = "source/"
+SOURCES_SAVE_AS = "source/index.html"
+CNAME = ""  # a custom domain (e.g. "tin.example.vn"): written to output/CNAME when set
 
 # Deterministic output: no timestamps from the clock, stable ordering.
 DELETE_OUTPUT_DIRECTORY = True

@@ -11,8 +11,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pelicanconf import *  # noqa: F403,E402
+from pelicanconf import *  # noqa: F403
 
 SITEURL = os.environ.get("CLEARPRESS_SITEURL", "").rstrip("/")
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# A custom domain for GitHub Pages (CLEARPRESS_CNAME=tin.example.vn): written to output/CNAME.
+CNAME = os.environ.get("CLEARPRESS_CNAME", "").strip()

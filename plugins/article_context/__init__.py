@@ -1,0 +1,1 @@
+from .article_context import register  # noqa: F401

@@ -1,0 +1,84 @@
+"""What the article template needs beyond Pelican's own attributes.
+
+- ``older_in_topic`` / ``newer_in_topic``: Pelican 4.12 links neighbours only across the whole
+  archive, but a reader of one topic wants the next story of that topic.
+- ``captured_date``: ``Captured`` is free text to Pelican; parsed here once so the template can
+  write a valid ``<time datetime>``, and a bad value is reported by file name instead of leaking
+  into the page.
+- ``via_urls``: ``Via_URL`` may hold several pages separated by ", ".
+- Tables are wrapped in a focusable, labelled region so a wide table scrolls inside the text
+  column on a phone and keyboard users can scroll it too.
+
+Everything is optional: the theme renders without this plugin, only with less.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from zoneinfo import ZoneInfo
+
+from pelican import signals
+from pelican.contents import Article, Page
+from pelican.utils import get_date
+
+logger = logging.getLogger(__name__)
+
+TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+TABLE_LABEL = "Bảng dữ liệu, cuộn ngang để xem hết"
+
+
+def wrap_tables(html: str) -> str:
+    """Return ``html`` with every table inside a scrollable, focusable region."""
+    if "<table" not in html:
+        return html
+    opened = TABLE_OPEN.sub(
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{TABLE_LABEL}"><table',
+        html,
+    )
+    return opened.replace("</table>", "</table></div>")
+
+
+def on_content_init(instance) -> None:
+    """Wrap the tables of an article or page once, when Pelican creates it."""
+    if isinstance(instance, Article | Page) and getattr(instance, "_content", None):
+        instance._content = wrap_tables(instance._content)
+
+
+def _captured_date(article, timezone: str):
+    """Return ``Captured`` as an aware datetime, or ``None`` (warning) when unreadable."""
+    raw = str(getattr(article, "captured", "") or "").strip()
+    if not raw:
+        return None
+    try:
+        value = get_date(raw)
+    except (ValueError, OverflowError):
+        logger.warning(
+            "article_context: %s: Captured %r is not a date; shown as text",
+            article.relative_source_path,
+            raw,
+        )
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value
+
+
+def on_articles_read(generator) -> None:
+    """Attach topic neighbours, the capture time and the list of capture pages."""
+    timezone = generator.settings.get("TIMEZONE") or "UTC"
+    for article in generator.articles:
+        article.captured_date = _captured_date(article, timezone)
+        via = str(getattr(article, "via_url", "") or "")
+        article.via_urls = [url.strip() for url in via.split(", ") if url.strip()]
+    for _category, articles in generator.categories:
+        ordered = sorted(articles, key=lambda a: (a.date, a.url))
+        for index, article in enumerate(ordered):
+            article.older_in_topic = ordered[index - 1] if index > 0 else None
+            article.newer_in_topic = ordered[index + 1] if index + 1 < len(ordered) else None
+
+
+def register() -> None:
+    """Connect the plugin to Pelican."""
+    signals.content_object_init.connect(on_content_init)
+    signals.article_generator_finalized.connect(on_articles_read)

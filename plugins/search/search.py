@@ -1,0 +1,120 @@
+"""Client-side full-text search: a Pagefind index of every article, built when Pelican finishes.
+
+Each article is added as a custom record (its title and body as plain text) rather than letting
+Pagefind crawl the HTML, for two reasons:
+
+- Vietnamese readers often type without diacritics.  Pagefind folds tones (``ha noi`` finds
+  ``Hà Nội``) but treats ``đ`` as its own letter, so ``da nang`` would miss ``Đà Nẵng``.  In the
+  indexed text every ``đ``/``Đ`` is written as ``d``/``D`` followed by U+0335 (COMBINING SHORT
+  STROKE OVERLAY): Pagefind drops combining marks from indexed words, so the word is ``da``, while
+  the stored excerpt keeps the mark and the search script turns ``d̵`` back into ``đ`` for display.
+  One index, one copy of the text: the download is no larger than plain Pagefind's.
+- Only articles are searchable, without the navigation and footer of every page.
+
+The index is written to ``OUTPUT_PATH/pagefind`` after deleting the previous one (Pagefind leaves
+stale fragments otherwise) and records are added in URL order, so builds are byte-identical.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import re
+import shutil
+import unicodedata
+
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FOLDER = "pagefind"
+STROKE = "\u0335"
+# Pagefind also writes ready-made UIs; the theme has its own small script, so these would only
+# be dead weight on GitHub Pages.
+UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|td|th|figcaption|figure|blockquote|pre)>|<br\s*/?>")
+TAG = re.compile(r"<[^>]+>")
+SPACE = re.compile(r"\s+")
+
+# Articles of the current build, keyed by the settings dict Pelican shares with its generators.
+_articles: dict[int, list] = {}
+
+
+def fold_d(text: str) -> str:
+    """Write đ/Đ as d/D plus a combining stroke, which Pagefind's word folding removes."""
+    return text.replace("đ", "d" + STROKE).replace("Đ", "D" + STROKE)
+
+
+def plain_text(fragment: str) -> str:
+    """Return the visible text of an HTML fragment, blocks separated, whitespace collapsed."""
+    spaced = BLOCK_END.sub(" ", fragment)
+    text = html.unescape(TAG.sub("", spaced))
+    return SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def record_of(article) -> dict:
+    """Return the Pagefind custom record of one article."""
+    title = plain_text(str(article.title))
+    parts = [title, plain_text(article.content)]
+    source = str(getattr(article, "source", "") or "").strip()
+    if source:
+        parts.append(f"Nguồn: {source}.")
+    meta = {"title": title, "date": article.date.strftime("%d/%m/%Y")}
+    category = getattr(article, "category", None)
+    if category is not None:
+        meta["topic"] = str(category)
+    return {
+        "url": article.url,
+        "content": fold_d(" ".join(p for p in parts if p)),
+        "language": "vi",
+        "meta": meta,
+    }
+
+
+async def write_index(records: list[dict], folder: str) -> None:
+    """Index ``records`` with Pagefind's Python API into ``folder``."""
+    from pagefind.index import PagefindIndex
+
+    async with PagefindIndex() as index:
+        for record in records:
+            await index.add_custom_record(**record)
+        await index.write_files(output_path=folder)
+
+
+def remember_articles(generator) -> None:
+    """Keep the published articles for the index written when the build finishes."""
+    _articles[id(generator.settings)] = list(generator.articles)
+
+
+def build_index(pelican) -> None:
+    """Write the search index for the articles of the build that just finished."""
+    articles = _articles.pop(id(pelican.settings), [])
+    folder = os.path.join(pelican.output_path, OUTPUT_FOLDER)
+    shutil.rmtree(folder, ignore_errors=True)
+    records = sorted((record_of(a) for a in articles), key=lambda r: r["url"])
+    try:
+        asyncio.run(write_index(records, folder))
+    except Exception as exc:  # the Pagefind service reports failures as plain exceptions
+        logger.error("search: Pagefind could not write the index to %s: %s", folder, exc)
+        return
+    for name in UNUSED:
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            os.remove(path)
+    logger.info("search: indexed %d articles into %s", len(records), folder)
+
+
+def register() -> None:
+    """Connect the plugin to Pelican."""
+    signals.article_generator_finalized.connect(remember_articles)
+    signals.finalized.connect(build_index)

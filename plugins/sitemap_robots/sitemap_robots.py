@@ -1,0 +1,102 @@
+"""Files for crawlers and for GitHub Pages: ``sitemap.xml``, ``robots.txt``, ``.nojekyll``, ``CNAME``.
+
+The sitemap lists the home page, pages, topics, sources, tags and every article, each with a
+``lastmod`` taken from the content (``Modified``, else ``Date``; a listing takes its newest
+article), never from the clock, so two builds of the same content are byte-identical.
+``.nojekyll`` stops GitHub Pages from running Jekyll, which would drop ``_``-prefixed files;
+``CNAME`` is written only when the ``CNAME`` setting names a custom domain.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+from pelican import signals
+from pelican.generators import Generator
+
+logger = logging.getLogger(__name__)
+
+# Where links point when SITEURL is empty (local builds), as in topic_feeds.
+LOCAL_SITEURL = "http://localhost:8000"
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def changed(article):
+    """Return when an article last changed: ``Modified``, else ``Date``."""
+    return getattr(article, "modified", None) or article.date
+
+
+def lastmod(article) -> str:
+    """Return the W3C datetime of an article's last change."""
+    return changed(article).isoformat()
+
+
+def newest(articles) -> str | None:
+    """Return the latest change in a listing (compared as instants), or ``None`` if empty."""
+    latest = max((changed(a) for a in articles), default=None)
+    return latest.isoformat() if latest else None
+
+
+def sitemap_xml(root: str, entries: list[tuple[str, str | None]]) -> str:
+    """Return the sitemap document for site-relative ``entries`` of (url, lastmod)."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for url, modified in entries:
+        loc = escape(f"{root}/{quote(url, safe='/%:@!$&()*+,;=-._~')}")
+        stamp = f"<lastmod>{modified}</lastmod>" if modified else ""
+        lines.append(f"<url><loc>{loc}</loc>{stamp}</url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
+
+
+class SiteFilesGenerator(Generator):
+    """Write the sitemap, robots.txt, .nojekyll and CNAME once every page is known."""
+
+    def _entries(self) -> list[tuple[str, str | None]]:
+        """Return (url, lastmod) for every page worth crawling, in a stable order."""
+        ctx = self.context
+        articles = ctx.get("articles", [])
+        entries: list[tuple[str, str | None]] = [("", newest(articles))]
+        pages = sorted(ctx.get("pages", []), key=lambda p: p.url)
+        entries += [(p.url, lastmod(p) if hasattr(p, "date") else None) for p in pages]
+        for key in ("categories", "tags"):
+            listings = sorted(ctx.get(key, []), key=lambda pair: pair[0].url)
+            entries += [(item.url, newest(items)) for item, items in listings]
+        entries += [(s.url, newest(s.articles)) for s in ctx.get("sources", [])]
+        entries += [(a.url, lastmod(a)) for a in sorted(articles, key=lambda a: a.url)]
+        return entries
+
+    def _write(self, name: str, text: str) -> None:
+        """Write one text file at the output root."""
+        path = os.path.join(self.output_path, name)
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        logger.info('Writing "%s"', path)
+
+    def generate_output(self, writer) -> None:
+        """Write the four files at the output root."""
+        root = (self.settings.get("SITEURL") or "").rstrip("/") or LOCAL_SITEURL
+        self._write("sitemap.xml", sitemap_xml(root, self._entries()))
+        self._write("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {root}/sitemap.xml\n")
+        self._write(".nojekyll", "")
+        cname = str(self.settings.get("CNAME") or "").strip().lower()
+        if cname and HOSTNAME.match(cname):
+            self._write("CNAME", cname + "\n")
+        elif cname:
+            logger.error("sitemap_robots: CNAME %r is not a bare host name; not written", cname)
+
+
+def get_generators(_pelican) -> type[Generator]:
+    """Hand Pelican the generator that writes the files."""
+    return SiteFilesGenerator
+
+
+def register() -> None:
+    """Connect the plugin to Pelican."""
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,1 @@
+from .sources_pages import register  # noqa: F401

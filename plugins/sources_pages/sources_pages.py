@@ -1,0 +1,131 @@
+"""Pages per original publisher: ``source/<slug>/index.html`` and the ``source/index.html`` list.
+
+A republished story is only trustworthy if readers can see everything the archive holds from one
+publisher, so articles are grouped by their ``Source`` metadata the way Pelican groups them by
+category.  The slug follows the topic_feeds rule (``hanoi.gov.vn`` → ``hanoi-gov-vn``) so a
+source page and its feeds share one name.  The generator is returned from ``get_generators``: its
+``generate_context`` runs after the articles are read, so each article learns its source page
+before the article pages are written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from functools import partial
+
+from pelican import signals
+from pelican.generators import Generator
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "SOURCE_URL": "source/{slug}/",
+    "SOURCE_SAVE_AS": "source/{slug}/index.html",
+    "SOURCES_URL": "source/",
+    "SOURCES_SAVE_AS": "source/index.html",
+}
+
+
+def slug_for(name: str) -> str:
+    """Return the ASCII slug of a publisher name, folding đ to d as the feeds plugin does."""
+    text = name.replace("đ", "d").replace("Đ", "D")
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in folded.lower())
+    return "-".join(part for part in slug.split("-") if part) or "nguon"
+
+
+@dataclass(eq=False)
+class Source:
+    """One original publisher and its articles, newest first (what the templates receive)."""
+
+    name: str
+    slug: str
+    url: str
+    save_as: str
+    articles: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourcesGenerator(Generator):
+    """Group published articles by ``Source`` and write one page per source plus the list."""
+
+    def _setting(self, key: str) -> str:
+        """Return a URL or save-as pattern, falling back to the default when unset."""
+        value = self.settings.get(key)
+        return DEFAULTS[key] if value is None else value
+
+    def generate_context(self) -> None:
+        """Build ``sources`` (sorted by slug) and attach ``source_page`` to each article."""
+        by_slug: dict[str, Source] = {}
+        for article in self.context.get("articles", []):
+            name = str(getattr(article, "source", "") or "").strip()
+            if not name:
+                continue
+            slug = slug_for(name)
+            source = by_slug.get(slug)
+            if source is None:
+                source = by_slug[slug] = Source(
+                    name=name,
+                    slug=slug,
+                    url=self._setting("SOURCE_URL").format(slug=slug),
+                    save_as=self._setting("SOURCE_SAVE_AS").format(slug=slug),
+                )
+            elif source.name != name:
+                logger.warning(
+                    "sources_pages: %s: source %r shares the page of %r",
+                    article.relative_source_path,
+                    name,
+                    source.name,
+                )
+            source.articles.append(article)
+            article.source_page = source
+        for source in by_slug.values():
+            # Pelican's articles are already newest first; the key makes ties stable.
+            source.articles.sort(key=lambda a: (a.date, a.url), reverse=True)
+        self.sources = [by_slug[slug] for slug in sorted(by_slug)]
+        self.context["sources"] = self.sources
+        self.context["SOURCES_URL"] = self._setting("SOURCES_URL")
+
+    def generate_output(self, writer) -> None:
+        """Write every source page (paginated like a category) and the source list."""
+        relative = self.settings.get("RELATIVE_URLS", False)
+        write = partial(writer.write_file, relative_urls=relative)
+        source_template = self.get_template("source")
+        for source in self.sources:
+            write(
+                source.save_as,
+                source_template,
+                self.context,
+                source=source,
+                articles=source.articles,
+                dates=source.articles,
+                paginated={"articles": source.articles, "dates": source.articles},
+                template_name="source",
+                page_name=os.path.splitext(source.save_as)[0],
+                url=source.url,
+            )
+        if self._setting("SOURCES_SAVE_AS"):
+            write(
+                self._setting("SOURCES_SAVE_AS"),
+                self.get_template("sources"),
+                self.context,
+                template_name="sources",
+                url=self._setting("SOURCES_URL"),
+            )
+
+
+def get_generators(_pelican) -> type[Generator]:
+    """Hand Pelican the generator that builds the source pages."""
+    return SourcesGenerator
+
+
+def register() -> None:
+    """Connect the plugin to Pelican."""
+    signals.get_generators.connect(get_generators)
