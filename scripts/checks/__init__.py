@@ -1,0 +1,1 @@
+"""The checks behind ``clearpress check``, one module per concern (see :mod:`scripts.check`)."""
