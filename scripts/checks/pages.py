@@ -112,7 +112,9 @@ def check_page(
                 continue
             findings.references += 1
             if not exists(files, target.path):
-                shown = target.path or "index.html"
+                shown = target.path
+                if not shown or shown.endswith("/"):
+                    shown += "index.html"
                 findings.links.append(Problem(rel, f"{kind} {ref!r} → {shown}: no such file"))
 
 

@@ -27,10 +27,10 @@ from scripts.urls import is_tracking_param
 
 DEFAULT_PATTERNS = "scripts/data/residue.toml"
 # Containers of an article's own text, most specific first; the first one present is "main
-# content".  Pelican's themes put the body in .entry-content or straight into <article>.
+# content".  Pelican's themes put the body in .entry-content or straight into <article>, whose
+# <header> and <footer> (title, tags, provenance) are skipped as chrome.
 MAIN_XPATHS = (
     "//*[@itemprop='articleBody']",
-    "//*[@data-pagefind-body]//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",
     "//main//article",

@@ -164,8 +164,17 @@ def exists(files: SiteFiles, rel: str) -> bool:
 
 
 def page_tree(data: bytes) -> lxml_html.HtmlElement:
-    """Parse one HTML page (lxml honours its ``<meta charset>``); raises on an empty file."""
-    return lxml_html.document_fromstring(data)
+    """Parse one HTML page; raises on an empty file.
+
+    UTF-8 first: lxml alone falls back to Latin-1 for a page without ``<meta charset>`` (Pelican's
+    simple theme writes none), which would turn every Vietnamese line into mojibake that no
+    pattern matches.  Bytes that are not UTF-8 are left to lxml and the page's own declaration.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return lxml_html.document_fromstring(data)
+    return lxml_html.document_fromstring(text)
 
 
 def canonical_site(files: SiteFiles, pages: list[str], *, tries: int = 20) -> str | None:
