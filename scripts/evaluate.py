@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import lxml.html
+from lxml import etree
 
 from scripts.models import ArchiveError, Capture
 
+_PARSER = etree.HTMLParser()
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _BLOCKS = frozenset(
     [
@@ -60,11 +61,11 @@ def html_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment with block boundaries kept as line breaks."""
     if not fragment.strip():
         return ""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root = etree.fromstring(f"<div>{fragment}</div>", _PARSER)
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag in _BLOCKS:
             el.tail = "\n" + (el.tail or "")
-    return root.text_content()
+    return "".join(root.itertext())
 
 
 def score(got: str, want: str) -> tuple[float, float, float]:

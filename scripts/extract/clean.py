@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from lxml import etree
 
 from scripts.boilerplate import junk_kind
-from scripts.extract.textutil import drop_tree, inner_text, link_density, text_len
+from scripts.dates import is_date_line
+from scripts.extract.textutil import drop_tree, has_text, inner_text, link_density, text_len
 from scripts.rules import compile_selector
 
 # Kind → pattern that one class or id token must match entirely.
@@ -68,6 +70,10 @@ _DROP_ALWAYS = ("form", "script", "style", "noscript", "template", "button", "in
                 "select", "nav")  # fmt: skip
 
 
+# Boxes nest, so the same first line is judged many times per page: remember the verdicts.
+_junk_kind = lru_cache(maxsize=8192)(junk_kind)
+
+
 def _tokens(el: etree._Element) -> list[str]:
     return f"{el.get('class', '')} {el.get('id', '')}".split()
 
@@ -79,11 +85,6 @@ def token_kind(el: etree._Element) -> str | None:
             if pattern.fullmatch(token):
                 return kind
     return None
-
-
-def _attached(el: etree._Element, root: etree._Element) -> bool:
-    """Tell whether ``el`` is still inside ``root`` (not in a subtree removed earlier)."""
-    return any(anc is root for anc in el.iterancestors())
 
 
 def _drop(el: etree._Element, kind: str, counts: Counter[str]) -> None:
@@ -105,65 +106,76 @@ def _kind_for_selector(el: etree._Element) -> str:
 
 
 def _is_box_heading(el: etree._Element) -> str | None:
-    """Return the kind when the first text of box ``el`` is a related/ad label."""
-    first_text = (el.text or "").strip()
-    if first_text:
-        return junk_kind(first_text) if len(first_text) < 60 else None
-    for child in el:
-        if not isinstance(child.tag, str):
+    """Return the kind when the first text of box ``el`` is a related/ad label.
+
+    Only the first non-blank text chunk is read, so judging a big container stays cheap.
+    """
+    for chunk in el.itertext():
+        if chunk.isspace() or not chunk:
             continue
-        text = inner_text(child)
-        if text:
-            return junk_kind(text) if len(text) < 60 else None
+        return _junk_kind(chunk) if len(chunk) < 60 else None
     return None
 
 
 def remove_clutter(body: etree._Element, counts: Counter[str], *, by_class: bool = True) -> None:
-    """Remove clutter from the article subtree ``body`` in place, counting kinds in ``counts``."""
-    for el in list(body.iter(*_DROP_ALWAYS)):
-        _drop(el, "comments" if el.tag == "form" else "script", counts)
-    counts.pop("script", None)
-    for el in list(body.iter("ins", "iframe", "embed", "object")):
-        if el.tag == "ins" and "adsbygoogle" not in (el.get("class") or "") and text_len(el):
-            continue
-        if el.tag == "ins" or AD_HOSTS.search(el.get("src") or el.get("data") or ""):
-            holder = el.getparent()
-            _drop(el, "ads", counts)
-            if holder is not None and holder is not body and not text_len(holder):
-                drop_tree(holder)
-    if by_class:
-        for el in list(body.iter()):
-            if el is body or not isinstance(el.tag, str) or not _attached(el, body):
-                continue
-            kind = token_kind(el)
-            if kind and not (kind == "navigation" and text_len(el) > 400):
-                _drop(el, kind, counts)
-    for el in list(body.iter(*_BOX_TAGS)):
-        if el is body or not _attached(el, body):
-            continue
-        kind = _is_box_heading(el)
-        if kind not in ("related-heading", "ad-label"):
-            continue
-        text = text_len(el)
-        if link_density(el) > 0.5 or el.find(".//ins") is not None or text < 400:
-            heading_only = text < 60 and el.tag not in ("ul", "ol", "table", "div", "section")
-            if not heading_only or kind == "ad-label":
-                _drop(el, "related" if kind == "related-heading" else "ads", counts)
-    for el in list(body.iter(*_TEXT_BLOCKS)):
-        if el is body or not _attached(el, body):
-            continue
-        if any(isinstance(k.tag, str) and k.tag in ("p", "div", "ul", "table") for k in el):
-            continue  # judge leaf blocks only, so one junk line never takes its container
-        if el.tag == "p" and trim_related_tail(el):
-            counts["related"] += 1
-        text = inner_text(el)
-        if len(text) > 400:
-            continue
-        kind = junk_kind(text)
+    """Remove clutter from the article subtree ``body`` in place, counting kinds in ``counts``.
+
+    One pre-order walk that never enters a removed subtree: a container is judged before its
+    children, so a related box goes as a whole and its lines are not counted again.
+    ``by_class`` is off for generic extraction, whose scorer has already weighed class names.
+    """
+    stack = [k for k in reversed(body) if isinstance(k.tag, str)]
+    while stack:
+        el = stack.pop()
+        kind = _clutter_kind(el, by_class)
         if kind:
-            _drop(el, _report_name(kind), counts)
-        elif _XEM_THEM.match(text) and el.find(".//a") is not None and len(text) < 300:
-            _drop(el, "related", counts)
+            if kind != "script":
+                counts[kind] += 1
+            drop_tree(el)
+            continue
+        stack.extend(k for k in reversed(el) if isinstance(k.tag, str))
+
+
+def _clutter_kind(el: etree._Element, by_class: bool) -> str | None:
+    """Return the clutter kind of ``el`` (``"script"`` for silent removals), or ``None``."""
+    tag = el.tag
+    if tag in _DROP_ALWAYS:
+        return "comments" if tag == "form" else "script"
+    if tag in ("ins", "iframe", "embed", "object"):
+        if tag == "ins" and "adsbygoogle" not in (el.get("class") or "") and has_text(el):
+            return None
+        if tag == "ins" or AD_HOSTS.search(el.get("src") or el.get("data") or ""):
+            return "ads"
+        return None
+    if by_class and el.attrib:
+        kind = token_kind(el)
+        if kind and not (kind == "navigation" and text_len(el) > 400):
+            return kind
+    if tag in _BOX_TAGS:
+        heading = _is_box_heading(el)
+        if heading in ("related-heading", "ad-label"):
+            text = text_len(el)
+            if link_density(el) > 0.5 or el.find(".//ins") is not None or text < 400:
+                heading_only = text < 60 and tag not in ("ul", "ol", "table", "div", "section")
+                if not heading_only or heading == "ad-label":
+                    return "related" if heading == "related-heading" else "ads"
+    if tag not in _TEXT_BLOCKS or any(
+        isinstance(k.tag, str) and k.tag in ("p", "div", "ul", "table") for k in el
+    ):
+        return None  # judge leaf blocks only, so one junk line never takes its container
+    if tag == "p" and trim_related_tail(el):
+        return None if has_text(el) else "related"
+    text = inner_text(el)
+    if len(text) > 400:
+        return None
+    kind = _junk_kind(text)
+    if kind:
+        return _report_name(kind)
+    if text and len(text) < 60 and is_date_line(text):
+        return "dateline"
+    if _XEM_THEM.match(text) and el.find(".//a") is not None and len(text) < 300:
+        return "related"
+    return None
 
 
 _TRAILING_PROMPT = re.compile(

@@ -24,11 +24,18 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from scripts.extract.textutil import drop_tree, has_text, inner_text, link_density, text_len
+from scripts.extract.textutil import (
+    drop_tree,
+    has_text,
+    inner_text,
+    link_density,
+    measure,
+    text_len,
+)
 
 # Class/id tokens of page furniture (English first, then Vietnamese CMS names).
 UNLIKELY = re.compile(
-    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
+    r"-ad-|ai2html|banner|breadcrumbs?|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
     r"header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
     r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|"
     r"binh-?luan|tin-?lien-?quan|lienquan|quang-?cao|tinkhac|tin-?khac|hotline",
@@ -132,38 +139,40 @@ def _is_empty(el: etree._Element) -> bool:
 
 def prepare(body: etree._Element, flags: Flags, title: str | None) -> None:
     """Remove what is never article text and turn text-holding divs into paragraphs."""
-    for el in list(body.iter(*_ALWAYS_DROP)):
-        drop_tree(el)
-    for el in list(body.iter(etree.Comment, etree.ProcessingInstruction)):
-        drop_tree(el)
     title_key = _words(title) if title else None
     seen_title = False
     # Pre-order walk that never descends into a removed subtree.
-    stack: list[etree._Element] = [body]
+    stack: list[etree._Element] = list(reversed(body))
     while stack:
         el = stack.pop()
-        if el is not body and _drop_in_prepare(el, flags, title_key, seen_title):
-            if el.tag in ("h1", "h2") and title_key:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _ALWAYS_DROP:
+            drop_tree(el)  # comments, processing instructions, scripts, forms' inputs…
+            continue
+        if _drop_in_prepare(el, flags, title_key, seen_title):
+            if tag in ("h1", "h2") and title_key:
                 seen_title = True
             drop_tree(el)
             continue
-        if el.tag == "div":
+        if tag == "div":
             _div_to_paragraphs(el)
-        stack.extend(reversed([k for k in el if isinstance(k.tag, str)]))
+        stack.extend(reversed(el))
 
 
 def _drop_in_prepare(
     el: etree._Element, flags: Flags, title_key: list[str] | None, seen_title: bool
 ) -> bool:
     """Tell whether ``el`` is hidden, a byline, the title again, unlikely, or empty."""
-    if _is_hidden(el):
+    attrib = el.attrib
+    if attrib and _is_hidden(el):
         return True
-    match = f"{el.get('class', '')} {el.get('id', '')}"
+    klass, ident = attrib.get("class"), attrib.get("id")
+    match = f"{klass or ''} {ident or ''}" if klass or ident else ""
     if (
-        (el.get("rel") == "author" or BYLINE.search(match) or "author" in el.get("itemprop", ""))
-        and el.tag not in ("body", "article")
-        and 0 < text_len(el) < 100
-    ):
+        (match and BYLINE.search(match))
+        or attrib.get("rel") == "author"
+        or "author" in attrib.get("itemprop", "")
+    ) and (el.tag not in ("body", "article") and 0 < text_len(el) < 100):
         return True
     if (
         title_key
@@ -174,22 +183,23 @@ def _drop_in_prepare(
         return True
     if (
         flags.strip_unlikely
+        and (match or "role" in attrib)
         and el.tag not in ("body", "a", "html", "article")
         and (
             (
-                UNLIKELY.search(match)
+                match
+                and UNLIKELY.search(match)
                 and not MAYBE.search(match)
                 and not _has_ancestor(el, ("table", "code"))
             )
-            or el.get("role") in UNLIKELY_ROLES
+            or attrib.get("role") in UNLIKELY_ROLES
         )
     ):
         return True
-    return (
-        el.tag in ("div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6")
-        and _is_empty(el)
-        and el.find(".//img") is None
-    )
+    return el.tag in _EMPTY_DROPPABLE and _is_empty(el) and el.find(".//img") is None
+
+
+_EMPTY_DROPPABLE = frozenset(("div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"))
 
 
 def _div_to_paragraphs(div: etree._Element) -> None:
@@ -277,8 +287,11 @@ def score_paragraphs(
                 scores[anc] = _TAG_BASE.get(anc.tag, 0) + class_weight(anc, flags)
                 order.append(anc)
             scores[anc] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
-    for el in order:
-        scores[el] *= 1 - link_density(el)
+    if order:
+        measured = measure(body)
+        for el in order:
+            total, linked = measured.get(el, (0, 0.0))
+            scores[el] *= 1 - (min(linked / total, 1.0) if total else 0.0)
     return scores, order
 
 

@@ -22,7 +22,7 @@ from scripts.extract import clean, generic, images, metadata, provenance
 from scripts.extract.charset import decode_html
 from scripts.extract.confidence import build_report
 from scripts.extract.hiding import apply_hiding, load_list
-from scripts.extract.sanitize import sanitize_html
+from scripts.extract.sanitize import sanitize_with_text
 from scripts.extract.textutil import drop_tree, inner_text, link_density
 from scripts.models import Article, Capture, CaptureError, ExtractError
 from scripts.rules import SiteRules, compile_selector, load_rules, rules_for
@@ -171,15 +171,17 @@ def _resolve_links(body: etree._Element, base: str | None) -> None:
         if href.startswith("#") or not href:
             a.attrib.pop("href", None)
             continue
+        if href.startswith(("https://", "http://")) and not any(c in href for c in "?#;"):
+            continue  # already absolute with nothing to clean: skip the costly parse
         a.set("href", clean_url(href, base))
 
 
-def _serialise(body: etree._Element) -> str:
+def _serialise(body: etree._Element) -> tuple[str, str]:
     for h1 in body.iter("h1"):
         h1.tag = "h2"
     inner = body.text or ""
     inner += "".join(etree.tostring(c, encoding="unicode", method="html") for c in body)
-    return sanitize_html(inner)
+    return sanitize_with_text(inner)
 
 
 def extract_html(
@@ -213,11 +215,11 @@ def extract_html(
         meta.category = metadata.breadcrumb_category(root)
     counts: Counter[str] = Counter()
     warnings: list[str] = []
-    page_chars = len(inner_text(root.find("body"))) if root.find("body") is not None else 0
-
     body_root = root.find("body")
     if body_root is None:
         raise ExtractError(f"{origin}: page has no <body>")
+    page_chars = len(inner_text(body_root))
+
     title = meta.title
     lead_text: str | None = None
     rule_source: str | None = None
@@ -260,7 +262,12 @@ def extract_html(
         hidden = apply_hiding(root, load_list(str(options.element_hiding)), page_host)
         if hidden:
             counts["hidden-by-list"] += hidden
-    body = generic.extract_generic(body_root, title=title) if body is None else _detach(body)
+    if body is None:
+        body = generic.extract_generic(body_root, title=title)
+        if (meta.lang or "vi").lower().startswith("vi"):
+            lead_text = _generic_lead(root, body)
+    else:
+        body = _detach(body)
     if lead_el_text := lead_text:
         lead = etree.Element("p")
         lead.text = lead_el_text
@@ -281,10 +288,10 @@ def extract_html(
         counts["tracking-pixel"] += dropped_pixels
     _resolve_links(body, base)
     density = link_density(body)
-    body_html = _serialise(body)
-    text_chars = (
-        len(inner_text(etree.fromstring(f"<div>{body_html}</div>", _PARSER))) if body_html else 0
-    )
+    body_html, body_text = _serialise(body)
+    text_chars = len(body_text)
+    if not body_html:
+        raise ExtractError(f"{origin}: no article text found ({page_chars} characters on the page)")
 
     source = rule_source or credit.source
     original = rule_link or credit.url or meta.based_on
@@ -331,6 +338,22 @@ def extract_html(
         image=image if is_http_url(image) else None,
         report=report,
     )
+
+
+def _generic_lead(root: etree._Element, body: etree._Element) -> str | None:
+    """Return a marked sapo the generic scorer left outside the article, dateline removed.
+
+    Vietnamese news pages put the lead in its own element beside the article body, where
+    Readability-style scoring misses it; it is the most important paragraph of the story.
+    """
+    lead = metadata.find_lead(root)
+    if lead is None:
+        return None
+    _drop_dateline(lead)
+    text = inner_text(lead)
+    if not text or text[:80] in inner_text(body):
+        return None
+    return text
 
 
 def _detach(el: etree._Element) -> etree._Element:

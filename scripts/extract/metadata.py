@@ -259,6 +259,26 @@ def byline_date(root: etree._Element) -> datetime | None:
     return None
 
 
+_LEAD_TOKEN = re.compile(
+    r"(?:(?:detail|singular|article|news|post|entry)[-_]?)?"
+    r"(?:sapo|description|lead|summary|chapeau|tomtat|tom-tat|excerpt)",
+    re.I,
+)
+
+
+def find_lead(root: etree._Element) -> etree._Element | None:
+    """Return the element a Vietnamese news page keeps its lead (sapo) in, if one is marked."""
+    for count, el in enumerate(root.iter("p", "h2", "div", "span", "h3")):
+        if count > 3000:
+            break
+        tokens = f"{el.get('class', '')} {el.get('id', '')}".split()
+        if any(_LEAD_TOKEN.fullmatch(t) for t in tokens):
+            text = inner_text(el)
+            if 40 <= len(text) <= 800 and el.find(".//p") is None:
+                return el
+    return None
+
+
 _BREADCRUMB = re.compile(r"breadcrumb|bread-crumb|duong-dan|dt-breadcrumb", re.I)
 _HOME = re.compile(r"^(?:trang chủ|home|trang nhất|tin tức)$", re.I)
 

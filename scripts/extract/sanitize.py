@@ -80,6 +80,11 @@ _MEDIA = ("img", "br", "hr", "table", "figure")
 
 def sanitize_html(fragment: str) -> str:
     """Return ``fragment`` reduced to the allowlist, then without empty paragraphs and links."""
+    return sanitize_with_text(fragment)[0]
+
+
+def sanitize_with_text(fragment: str) -> tuple[str, str]:
+    """Return the sanitized fragment and its plain text (whitespace collapsed), parsed once."""
     cleaned = nh3.clean(
         fragment,
         tags=set(TAGS),
@@ -96,10 +101,10 @@ def _has_text(el: etree._Element) -> bool:
     return not _SPACE_ONLY.match(el.text_content() or "")
 
 
-def _drop_empty(fragment: str) -> str:
+def _drop_empty(fragment: str) -> tuple[str, str]:
     """Remove links without a target or text and paragraphs/captions with nothing in them."""
     if not fragment.strip():
-        return ""
+        return "", ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     for a in list(root.iter("a")):
         if not a.get("href"):
@@ -112,4 +117,4 @@ def _drop_empty(fragment: str) -> str:
                 el.drop_tree()
     out = (root.text or "").strip()
     out += "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return out.strip()
+    return out.strip(), " ".join("".join(root.itertext()).split())
