@@ -12,7 +12,8 @@ feeds     every ``*.rss.xml``/``*.atom.xml`` parses cleanly with feedparser (not
 links     every internal ``href``/``src``/``srcset`` (relative, or under the site's own
           address) names a file in output/ (a folder → its ``index.html``)
 external  nothing loads from another host (``<script src>``, ``<iframe>``, stylesheets,
-          hotlinked images), no inline ``on…=`` handlers, no ``javascript:`` URLs
+          hotlinked images, ``url()``/``@import`` in CSS files), no inline ``on…=`` handlers,
+          no ``javascript:`` URLs
 residue   article pages carry no ad residue: phone-ad lines, ad words, ad hosts, ad classes,
           tracking parameters (patterns in ``scripts/data/residue.toml``)
 size      total bytes against the Pages limit (warn past ``warn_share``), largest files
@@ -29,7 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from scripts.checks.feeds import check_feeds
-from scripts.checks.pages import PageFindings, check_page
+from scripts.checks.pages import PageFindings, check_page, check_stylesheet
 from scripts.checks.report import CheckReport, CheckResult, Problem
 from scripts.checks.residue import check_article, load_patterns
 from scripts.checks.site import SiteAddress, SiteFiles, canonical_site, page_tree
@@ -84,12 +85,17 @@ def check_site(
             articles += 1
             residue.extend(check_article(tree, rel, patterns))
 
+    stylesheets = files.matching(".css")
+    for rel in stylesheets:
+        text = files.read(rel).decode("utf-8", "replace")
+        check_stylesheet(text, rel, site, findings)
+
     where = f"site address {site.url}" if site else "no site address found: only relative links"
     article_notes = () if articles else ("no article pages recognised",)
     results = (
         check_feeds(files, has_articles=articles > 0),
         CheckResult("links", findings.references, tuple(findings.links), notes=(where,)),
-        CheckResult("external", len(pages), tuple(findings.external)),
+        CheckResult("external", len(pages) + len(stylesheets), tuple(findings.external)),
         CheckResult("residue", articles, tuple(residue), notes=article_notes),
         check_size(files, size_limit=size_limit, warn_share=warn_share),
     )

@@ -188,7 +188,7 @@ def test_good_site_passes(site: Path) -> None:
     checked = {r.name: r.checked for r in report.results}
     assert checked["feeds"] == 7  # 2 RSS + 2 Atom + 2 JSON Feed + OPML
     assert checked["residue"] == 1
-    assert checked["external"] == 7
+    assert checked["external"] == 8  # 7 pages + 1 stylesheet
     assert checked["links"] > 40
 
 
@@ -276,6 +276,10 @@ DEFECTS = {
     "external stylesheet": (
         _edit("topics/index.html", "</head>", '<link rel="stylesheet" href="//fonts.example.com/a.css"></head>'),
         "external", "topics/index.html", "<link rel=stylesheet> from another host fonts.example.com",
+    ),
+    "CSS loading a remote font": (
+        _replace_file("theme/css/site.css", "@import 'https://fonts.example.com/x.css';\nb{background:url(../img/x.png)}"),
+        "external", "theme/css/site.css", "stylesheet loads from another host fonts.example.com",
     ),
     "hotlinked image": (
         _edit(ARTICLE, CONTENT, f'<img src="https://cdn.republisher.vn/a.jpg">{CONTENT}'),

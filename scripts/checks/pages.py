@@ -7,6 +7,7 @@ an ad iframe or an ``onclick`` all break that promise silently, long after the b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import html as lxml_html
@@ -44,6 +45,8 @@ _LOADING_TAGS = frozenset(
      "input"}
 )  # fmt: skip
 _LOADING_LINK_RELS = frozenset({"stylesheet", "preload", "modulepreload", "prefetch", "icon"})
+# Addresses a stylesheet loads: url(…) and @import "…".
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
 
 
 @dataclass
@@ -149,3 +152,14 @@ def _check_external(
     else:
         return
     findings.external.append(Problem(rel, f"{what} from another host {host}: {ref}"))
+
+
+def check_stylesheet(text: str, rel: str, site: SiteAddress | None, findings: PageFindings) -> None:
+    """A stylesheet that pulls fonts or images from another host leaks every reader to it."""
+    for match in _CSS_URL.finditer(text):
+        ref = match.group(1) or match.group(2)
+        target = resolve(ref, rel, site)
+        if target.kind == "external":
+            findings.external.append(
+                Problem(rel, f"stylesheet loads from another host {target.host or '?'}: {ref}")
+            )
