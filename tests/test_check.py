@@ -401,6 +401,11 @@ def test_custom_patterns_file_replaces_the_default(site: Path, tmp_path: Path) -
         "[[text]]\nname = 'x'\npattern = '(unclosed'\n",
         "junk_kinds = [\n",
         "[[host]]\npattern = 'x'\n",
+        "[[hosts]]\nname = 'x'\npattern = 'x'\n",
+        "[[text]]\nname = 'x'\npattern = 'x'\nmax_len = 3\n",
+        "[[text]]\nname = 'x'\npattern = 'x'\nmax_length = 0\n",
+        "junk_kinds = ['phone-ads']\n",
+        "[tracking]\nenable = false\n",
     ],
 )
 def test_bad_patterns_file_is_an_archive_error(tmp_path: Path, text: str) -> None:

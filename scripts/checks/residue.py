@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
-from scripts.boilerplate import junk_kind, squash
+from scripts.boilerplate import junk_kind, load_boilerplate, squash
 from scripts.checks.pages import references
 from scripts.checks.report import Problem
 from scripts.models import RulesError
@@ -126,8 +126,32 @@ def _rules(raw: dict[str, Any], key: str, where: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+TOP_KEYS = frozenset({"article_paths", "junk_kinds", "text", "host", "attr", "tracking"})
+RULE_KEYS = frozenset({"name", "pattern", "max_length"})
+TRACKING_KEYS = frozenset({"enabled", "extra"})
+
+
+def _unknown(keys: Any, allowed: frozenset[str], where: str) -> None:
+    """A misspelt key would silently switch a check off: name it instead."""
+    extra = sorted(set(keys) - allowed)
+    if extra:
+        raise RulesError(f"{where}: unknown key {extra[0]!r} (known: {', '.join(sorted(allowed))})")
+
+
 def _build(raw: dict[str, Any], where: str) -> ResiduePatterns:
+    _unknown(raw, TOP_KEYS, where)
+    for key in ("text", "host", "attr"):
+        for entry in raw.get(key, []):
+            _unknown(entry, RULE_KEYS, f"{where} [[{key}]]")
     tracking = raw.get("tracking", {})
+    _unknown(tracking, TRACKING_KEYS, f"{where} [tracking]")
+    known_kinds = {name for name, _ in load_boilerplate().junk}
+    for kind in raw.get("junk_kinds", []):
+        if kind not in known_kinds:
+            raise RulesError(
+                f"{where}: junk_kinds: no boilerplate pattern named {kind!r} "
+                f"(known: {', '.join(sorted(known_kinds))})"
+            )
     return ResiduePatterns(
         article_paths=tuple(
             _compile(p, f"{where} article_paths") for p in raw.get("article_paths", [])
