@@ -23,9 +23,20 @@ from pelican.contents import Article, Page
 from pelican.utils import get_date
 
 logger = logging.getLogger(__name__)
+NAME = "article_context"
 
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
 TABLE_LABEL = "Bảng dữ liệu, cuộn ngang để xem hết"
+
+
+def enabled(settings) -> bool:
+    """Tell whether this build lists the plugin.
+
+    Pelican connects plugins to process-wide signals and never disconnects them, so after one
+    build has loaded this plugin, later builds in the same process (tests, autoreload) would
+    still call it; each handler checks the current settings first.
+    """
+    return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
 def wrap_tables(html: str) -> str:
@@ -41,7 +52,11 @@ def wrap_tables(html: str) -> str:
 
 def on_content_init(instance) -> None:
     """Wrap the tables of an article or page once, when Pelican creates it."""
-    if isinstance(instance, Article | Page) and getattr(instance, "_content", None):
+    if (
+        isinstance(instance, Article | Page)
+        and getattr(instance, "_content", None)
+        and enabled(instance.settings)
+    ):
         instance._content = wrap_tables(instance._content)
 
 
@@ -66,6 +81,8 @@ def _captured_date(article, timezone: str):
 
 def on_articles_read(generator) -> None:
     """Attach topic neighbours, the capture time and the list of capture pages."""
+    if not enabled(generator.settings):
+        return
     timezone = generator.settings.get("TIMEZONE") or "UTC"
     for article in generator.articles:
         article.captured_date = _captured_date(article, timezone)

@@ -28,6 +28,7 @@ import unicodedata
 from pelican import signals
 
 logger = logging.getLogger(__name__)
+NAME = "search"
 
 OUTPUT_FOLDER = "pagefind"
 STROKE = "\u0335"
@@ -50,6 +51,16 @@ SPACE = re.compile(r"\s+")
 _articles: dict[int, list] = {}
 
 
+def enabled(settings) -> bool:
+    """Tell whether this build lists the plugin.
+
+    Pelican connects plugins to process-wide signals and never disconnects them, so after one
+    build has loaded this plugin, later builds in the same process (tests, autoreload) would
+    still call it; each handler checks the current settings first.
+    """
+    return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
+
+
 def fold_d(text: str) -> str:
     """Write đ/Đ as d/D plus a combining stroke, which Pagefind's word folding removes."""
     return text.replace("đ", "d" + STROKE).replace("Đ", "D" + STROKE)
@@ -65,7 +76,8 @@ def plain_text(fragment: str) -> str:
 def record_of(article) -> dict:
     """Return the Pagefind custom record of one article."""
     title = plain_text(str(article.title))
-    parts = [title, plain_text(article.content)]
+    # The title ends with a full stop in the index so excerpts do not run it into the lead.
+    parts = [title.rstrip(".") + ".", plain_text(article.content)]
     source = str(getattr(article, "source", "") or "").strip()
     if source:
         parts.append(f"Nguồn: {source}.")
@@ -93,11 +105,14 @@ async def write_index(records: list[dict], folder: str) -> None:
 
 def remember_articles(generator) -> None:
     """Keep the published articles for the index written when the build finishes."""
-    _articles[id(generator.settings)] = list(generator.articles)
+    if enabled(generator.settings):
+        _articles[id(generator.settings)] = list(generator.articles)
 
 
 def build_index(pelican) -> None:
     """Write the search index for the articles of the build that just finished."""
+    if not enabled(pelican.settings):
+        return
     articles = _articles.pop(id(pelican.settings), [])
     folder = os.path.join(pelican.output_path, OUTPUT_FOLDER)
     shutil.rmtree(folder, ignore_errors=True)

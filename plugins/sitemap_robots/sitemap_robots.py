@@ -19,10 +19,21 @@ from pelican import signals
 from pelican.generators import Generator
 
 logger = logging.getLogger(__name__)
+NAME = "sitemap_robots"
 
 # Where links point when SITEURL is empty (local builds), as in topic_feeds.
 LOCAL_SITEURL = "http://localhost:8000"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def enabled(settings) -> bool:
+    """Tell whether this build lists the plugin.
+
+    Pelican connects plugins to process-wide signals and never disconnects them, so after one
+    build has loaded this plugin, later builds in the same process (tests, autoreload) would
+    still call it; each handler checks the current settings first.
+    """
+    return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
 def changed(article):
@@ -92,9 +103,9 @@ class SiteFilesGenerator(Generator):
             logger.error("sitemap_robots: CNAME %r is not a bare host name; not written", cname)
 
 
-def get_generators(_pelican) -> type[Generator]:
+def get_generators(pelican) -> type[Generator] | None:
     """Hand Pelican the generator that writes the files."""
-    return SiteFilesGenerator
+    return SiteFilesGenerator if enabled(pelican.settings) else None
 
 
 def register() -> None:

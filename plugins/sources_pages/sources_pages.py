@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import Generator, PelicanTemplateNotFound
 
 logger = logging.getLogger(__name__)
+NAME = "sources_pages"
 
 DEFAULTS = {
     "SOURCE_URL": "source/{slug}/",
@@ -37,6 +38,16 @@ def slug_for(name: str) -> str:
     )
     slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in folded.lower())
     return "-".join(part for part in slug.split("-") if part) or "nguon"
+
+
+def enabled(settings) -> bool:
+    """Tell whether this build lists the plugin.
+
+    Pelican connects plugins to process-wide signals and never disconnects them, so after one
+    build has loaded this plugin, later builds in the same process (tests, autoreload) would
+    still call it; each handler checks the current settings first.
+    """
+    return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
 @dataclass(eq=False)
@@ -90,6 +101,8 @@ class SourcesGenerator(Generator):
             # Pelican's articles are already newest first; the key makes ties stable.
             source.articles.sort(key=lambda a: (a.date, a.url), reverse=True)
         self.sources = [by_slug[slug] for slug in sorted(by_slug)]
+        # Source pages paginate like category pages (the writer only paginates listed templates).
+        self.settings.setdefault("PAGINATED_TEMPLATES", {}).setdefault("source", None)
         self.context["sources"] = self.sources
         self.context["SOURCES_URL"] = self._setting("SOURCES_URL")
 
@@ -97,7 +110,12 @@ class SourcesGenerator(Generator):
         """Write every source page (paginated like a category) and the source list."""
         relative = self.settings.get("RELATIVE_URLS", False)
         write = partial(writer.write_file, relative_urls=relative)
-        source_template = self.get_template("source")
+        try:
+            source_template = self.get_template("source")
+            list_template = self.get_template("sources")
+        except PelicanTemplateNotFound:
+            logger.warning("sources_pages: the theme has no source.html/sources.html; skipped")
+            return
         for source in self.sources:
             write(
                 source.save_as,
@@ -114,16 +132,16 @@ class SourcesGenerator(Generator):
         if self._setting("SOURCES_SAVE_AS"):
             write(
                 self._setting("SOURCES_SAVE_AS"),
-                self.get_template("sources"),
+                list_template,
                 self.context,
                 template_name="sources",
                 url=self._setting("SOURCES_URL"),
             )
 
 
-def get_generators(_pelican) -> type[Generator]:
+def get_generators(pelican) -> type[Generator] | None:
     """Hand Pelican the generator that builds the source pages."""
-    return SourcesGenerator
+    return SourcesGenerator if enabled(pelican.settings) else None
 
 
 def register() -> None:
