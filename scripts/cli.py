@@ -21,6 +21,7 @@ from scripts.models import ArchiveError, Capture
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 ROOT = Path(__file__).resolve().parent.parent
+QUARANTINED_EXIT = 3  # distinct from 1 (a run-stopping error) so schedules can tell them apart
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -92,7 +93,8 @@ def import_command(
     """Import captures (.txt, .html, .warc, .warc.gz, or folders of them) as Markdown.
 
     Prints one line per capture (wrote, updated, merged, unchanged, draft or quarantined)
-    and a summary.  Exits with status 1 if any capture was quarantined.
+    and a summary.  Exits with status 3 if any capture was quarantined (the others are still
+    imported), 1 on an error that stopped the run.
 
     \b
     Example:
@@ -162,7 +164,7 @@ def import_command(
             click.echo(f"{outcome.action:<12} {where}{detail}")
     click.echo(summarize(outcomes))
     if any(o.action == "quarantined" for o in outcomes):
-        sys.exit(1)
+        sys.exit(QUARANTINED_EXIT)
 
 
 @cli.command(name="extract")
@@ -268,7 +270,46 @@ def serve_command(port: int, bind: str, output: Path) -> None:
 @click.argument(
     "output_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output")
 )
-def check_command(output_dir: Path) -> None:
+@click.option(
+    "--patterns",
+    "patterns_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Residue patterns file (TOML) replacing scripts/data/residue.toml.",
+)
+@click.option(
+    "--site-url",
+    help="Published site address (default: the pages' canonical links, else the JSON Feeds).",
+)
+@click.option(
+    "--size-limit",
+    type=click.IntRange(min=1),
+    default=1_000_000_000,
+    show_default=True,
+    help="Bytes the site may take (GitHub Pages: 1 GB).",
+)
+@click.option(
+    "--warn-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="Warn when the site passes this share of --size-limit.",
+)
+@click.option(
+    "--max-problems",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Problems printed per check.",
+)
+def check_command(
+    output_dir: Path,
+    patterns_file: Path | None,
+    site_url: str | None,
+    size_limit: int,
+    warn_share: float,
+    max_problems: int,
+) -> None:
     """Check a built site: feeds valid, links resolve, no external scripts or ad residue.
 
     \b
@@ -278,10 +319,16 @@ def check_command(output_dir: Path) -> None:
     from scripts.check import check_site, format_report
 
     try:
-        report = check_site(output_dir)
+        report = check_site(
+            output_dir,
+            patterns_file=patterns_file,
+            site_url=site_url,
+            size_limit=size_limit,
+            warn_share=warn_share,
+        )
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(format_report(report))
+    click.echo(format_report(report, limit=max_problems))
     if not report.ok:
         sys.exit(1)
 

@@ -21,7 +21,7 @@ def _run(*args: str):
 
 def test_import_reports_each_capture_and_fails_when_one_is_quarantined(tmp_path):
     result = _run("import", str(TEXT), "--content-dir", str(tmp_path / "content"))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stdout.splitlines()[-1] == "3 wrote, 3 quarantined"
     wrote = [line for line in result.stdout.splitlines() if line.startswith("wrote")]
     assert len(wrote) == 3 and all(str(tmp_path) in line for line in wrote)
@@ -47,7 +47,7 @@ def test_import_good_capture_exits_zero_and_honours_category_and_url(tmp_path):
 
 def test_missing_file_is_one_line_naming_it(tmp_path):
     result = _run("import", str(tmp_path / "nope.txt"), "--content-dir", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr.strip() == f"quarantined  {tmp_path / 'nope.txt'}: no such file"
 
 
