@@ -417,3 +417,39 @@ def test_invalid_date_fails_the_project_build_command(broken_content, tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "ngay-sai.md" in result.stdout + result.stderr
+
+
+# --- hostile metadata --------------------------------------------------------------------------
+
+HOSTILE = """Title: Tin &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt; "trích dẫn"
+Date: 2024-07-01 08:00+07:00
+Category: Thời sự
+Slug: tin-doc-hai
+Summary: Câu &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt; nguy hiểm
+Source: x" onmouseover="alert(3)
+Source_URL: javascript:alert(4)
+Via_URL: https://ok.example/a, javascript:alert(5)
+Captured: hôm qua
+
+Nội dung bình thường.
+"""
+
+
+def test_metadata_cannot_inject_markup_or_script_links(tmp_path):
+    """Pelican does not autoescape: the theme escapes metadata and links only http(s)."""
+    content = tmp_path / "content"
+    shutil.copytree(SITE_CONTENT, content)
+    (content / "thoi-su" / "2024" / "tin-doc-hai.md").write_text(HOSTILE, encoding="utf-8")
+    build = build_site(tmp_path / "out", content=content)
+    for name in ("thoi-su/2024/tin-doc-hai.html", "index.html", "thoi-su/index.html"):
+        doc = page(build, name)
+        assert doc.xpath("//script") == [], name
+        assert doc.xpath("//@*[starts-with(name(), 'on')]") == [], name
+        assert not [u for u in doc.xpath("//@href") if u.lower().startswith("javascript")], name
+    doc = page(build, "thoi-su/2024/tin-doc-hai.html")
+    assert doc.xpath("string(//title)").startswith("Tin </title><script>alert(1)</script>")
+    prov = doc.xpath("//section[@class='provenance']")[0]
+    assert prov.xpath(".//a[@class='via-link']/@href") == ["https://ok.example/a"]
+    assert "javascript:alert(5)" in prov.text_content()  # shown as text, not a link
+    assert "hôm qua" in prov.text_content() and prov.xpath(".//time") == []
+    assert any("tin-doc-hai.md" in m and "Captured" in m for m in build.messages())
