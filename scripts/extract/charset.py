@@ -57,9 +57,9 @@ def declared_encoding(data: bytes, content_type: str | None = None) -> str | Non
         codec = _codec(match.group(1)) if match else None
         if codec:
             return codec
-    match = _META_CHARSET.search(data[:_PRESCAN_BYTES])
-    if match:
-        return _codec(match.group(1).decode("ascii", "replace"))
+    meta = _META_CHARSET.search(data[:_PRESCAN_BYTES])
+    if meta:
+        return _codec(meta.group(1).decode("ascii", "replace"))
     return None
 
 

@@ -66,6 +66,12 @@ _XEM_THEM = re.compile(
     r"^(?:>>\s*|»\s*)?(?:xem thêm|đọc thêm|tin liên quan|bài liên quan|xem tiếp|mời xem|clip)\s*[:>»]",
     re.I,
 )
+# "Cập nhật: 10:20 - 03/04/2023", "Ngày đăng: ...": a date line with its label.
+_DATE_LABEL = re.compile(
+    r"^(?:cập nhật|ngày đăng|đăng ngày|đăng lúc|thời gian|ngày|xuất bản|posted|updated|published)"
+    r"(?: lúc| ngày)?\s*:?\s*",
+    re.I,
+)
 _DROP_ALWAYS = ("form", "script", "style", "noscript", "template", "button", "input", "textarea",
                 "select", "nav")  # fmt: skip
 
@@ -154,9 +160,9 @@ def _clutter_kind(el: etree._Element, by_class: bool) -> str | None:
     if tag in _BOX_TAGS:
         heading = _is_box_heading(el)
         if heading in ("related-heading", "ad-label"):
-            text = text_len(el)
-            if link_density(el) > 0.5 or el.find(".//ins") is not None or text < 400:
-                heading_only = text < 60 and tag not in ("ul", "ol", "table", "div", "section")
+            size = text_len(el)
+            if link_density(el) > 0.5 or el.find(".//ins") is not None or size < 400:
+                heading_only = size < 60 and tag not in ("ul", "ol", "table", "div", "section")
                 if not heading_only or heading == "ad-label":
                     return "related" if heading == "related-heading" else "ads"
     if tag not in _TEXT_BLOCKS or any(
@@ -171,7 +177,7 @@ def _clutter_kind(el: etree._Element, by_class: bool) -> str | None:
     kind = _junk_kind(text)
     if kind:
         return _report_name(kind)
-    if text and len(text) < 60 and is_date_line(text):
+    if text and len(text) < 80 and is_date_line(_DATE_LABEL.sub("", text)):
         return "dateline"
     if _XEM_THEM.match(text) and el.find(".//a") is not None and len(text) < 300:
         return "related"

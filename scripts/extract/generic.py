@@ -82,6 +82,7 @@ _TAG_BASE = {
 }  # fmt: skip
 _ALWAYS_DROP = ("script", "style", "link", "meta", "template", "noscript", "iframe", "object",
                 "embed", "input", "textarea", "select", "button", "svg", "canvas", "nav")  # fmt: skip
+_LAYOUT = frozenset(("table", "tbody", "tr", "thead", "tfoot"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _COMMAS = re.compile(r"[,،、，﹐︐︑⹁⸴⸲]")
 _EMBED = ("object", "embed", "iframe", "video", "audio")
@@ -202,10 +203,22 @@ def _drop_in_prepare(
 _EMPTY_DROPPABLE = frozenset(("div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"))
 
 
+def _double_br(el: etree._Element) -> bool:
+    """Tell whether ``el`` is a ``<br>`` directly followed (across blank text) by another."""
+    nxt = el.getnext()
+    return el.tag == "br" and nxt is not None and nxt.tag == "br" and not (el.tail or "").strip()
+
+
 def _div_to_paragraphs(div: etree._Element) -> None:
-    """Retag a div holding only inline content as a paragraph; wrap inline runs otherwise."""
+    """Turn a div's loose text into paragraphs, as a browser's reader view would see them.
+
+    A div of inline content becomes a ``<p>``; otherwise runs of text and inline elements
+    between blocks, and between ``<br><br>`` pairs (old CMSs separate paragraphs that way),
+    are wrapped in their own paragraphs so that they are scored like paragraphs.
+    """
     kids = [k for k in div if isinstance(k.tag, str)]
-    if not any(k.tag in _BLOCK_CHILDREN for k in kids):
+    has_blocks = any(k.tag in _BLOCK_CHILDREN for k in kids)
+    if not has_blocks and not any(_double_br(k) for k in kids):
         div.tag = "p"
         return
     if (
@@ -215,39 +228,65 @@ def _div_to_paragraphs(div: etree._Element) -> None:
         and (link_density(kids[0]) < 0.25)
     ):
         return  # Readability would unwrap it; scoring the p alone has the same effect here
-    # Mixed content: put loose text and inline elements into paragraphs so they get scored.
-    run: list[etree._Element] = []
-    leading = (div.text or "").strip()
-    if leading:
-        p = etree.Element("p")
-        p.text = div.text
-        div.text = None
-        div.insert(0, p)
-    for child in list(div):
-        inline = not isinstance(child.tag, str) or child.tag in _PHRASING
-        if inline:
-            run.append(child)
+    children = list(div)
+    groups: list[etree._Element | list[etree._Element | str]] = []
+    run: list[etree._Element | str] = [div.text] if div.text else []
+    div.text = None
+    skip_next_br = False
+    for child in children:
+        div.remove(child)
+        if skip_next_br:
+            skip_next_br = False
+            groups.append(run)
+            run = [child.tail] if child.tail else []
             continue
-        _wrap(div, run)
-        run = []
-        if (child.tail or "").strip():
-            p = etree.Element("p")
-            p.text = child.tail
-            child.tail = None
-            child.addnext(p)
-    _wrap(div, run)
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _PHRASING:
+            groups.append(run)
+            tail, child.tail = child.tail, None
+            groups.append(child)
+            run = [tail] if tail else []
+        elif tag == "br" and _double_br_in(children, child):
+            skip_next_br = True
+        else:
+            run.append(child)
+    groups.append(run)
+    for group in groups:
+        if isinstance(group, list):
+            _append_paragraph(div, group)
+        else:
+            div.append(group)
 
 
-def _wrap(div: etree._Element, run: list[etree._Element]) -> None:
-    if not run or not any(
-        (isinstance(r.tag, str) and r.tag != "br" and text_len(r)) or (r.tail or "").strip()
+def _double_br_in(children: list[etree._Element], br: etree._Element) -> bool:
+    index = children.index(br)
+    return (
+        index + 1 < len(children)
+        and children[index + 1].tag == "br"
+        and not (br.tail or "").strip()
+    )
+
+
+def _append_paragraph(div: etree._Element, run: list[etree._Element | str]) -> None:
+    """Append ``run`` (text and inline elements) to ``div`` as one paragraph, if it has content."""
+    if not any(
+        (not isinstance(r, str) and r.tag != "br")
+        or (isinstance(r, str) and r.strip())
+        or (not isinstance(r, str) and (r.tail or "").strip())
         for r in run
     ):
         return
-    p = etree.Element("p")
-    run[0].addprevious(p)
-    for node in run:
-        p.append(node)
+    p = etree.SubElement(div, "p")
+    for item in run:
+        if isinstance(item, str):
+            if len(p):
+                p[-1].tail = (p[-1].tail or "") + item
+            else:
+                p.text = (p.text or "") + item
+        else:
+            p.append(item)
+    while len(p) and p[-1].tag == "br" and not (p[-1].tail or "").strip():
+        p.remove(p[-1])
 
 
 def _words(text: str | None) -> list[str]:
@@ -284,7 +323,10 @@ def score_paragraphs(
             if level >= 5 or anc.getparent() is None:
                 break
             if anc not in scores:
-                scores[anc] = _TAG_BASE.get(anc.tag, 0) + class_weight(anc, flags)
+                weight = class_weight(anc, flags)
+                if anc.tag in _LAYOUT and weight > 0:
+                    weight = 0  # a layout table named "main" holds menus too; its cells compete
+                scores[anc] = _TAG_BASE.get(anc.tag, 0) + weight
                 order.append(anc)
             scores[anc] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
     if order:
@@ -316,6 +358,8 @@ def pick_top(body: etree._Element, scores: dict[etree._Element, float], order: l
     threshold = last / 3
     parent = top.getparent()
     while parent is not None and parent.tag != "body":
+        if parent.tag in _LAYOUT:
+            break  # never widen from a cell to a layout row: its other cells are menus
         if parent not in scores:
             parent = parent.getparent()
             continue
@@ -337,7 +381,7 @@ def pick_top(body: etree._Element, scores: dict[etree._Element, float], order: l
 
 def gather(top: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
     """Return a new div with ``top`` and the siblings that belong to the same article."""
-    article: etree._Element = etree.Element("div")  # type: ignore[assignment]
+    article: etree._Element = etree.Element("div")
     parent = top.getparent()
     if parent is None or top.tag == "body":
         for child in list(top):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
@@ -38,7 +39,7 @@ _NAMED_DATELINE = re.compile(
 _MAX_CHARS = 40_000_000
 # Plain etree elements, not lxml.html's: its Python-level class lookup doubles the cost of
 # walking a tree, and nothing here needs the lxml.html element methods.
-_PARSER = etree.HTMLParser(remove_comments=False, remove_pis=True, default_doctype=False)
+DEPTH_WARNING = "page nests deeper than the parser's 256-level limit; deeper content was cut"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +57,49 @@ class ExtractOptions:
     extra_strip: tuple[str, ...] = field(default_factory=tuple)
 
 
-def parse_document(text: str, origin: str) -> etree._Element:
-    """Parse page text with lxml; raise :class:`CaptureError` when nothing parseable is left."""
+def parse_document(text: str, origin: str) -> tuple[etree._Element, list[str]]:
+    """Parse page text with lxml; return the root and parser warnings worth reporting.
+
+    libxml2 stops descending at 256 levels (a bound we want: 10,000-deep pages are attacks or
+    broken generators), so such a page parses quickly but loses its deepest content; the
+    warning says so.  Raises :class:`CaptureError` when nothing parseable is left.
+    """
     if len(text) > _MAX_CHARS:
         raise CaptureError(f"{origin}: page has {len(text):,} characters, over the limit")
     text = _XML_DECL.sub("", text, count=1)
     try:
-        root = etree.fromstring(text, _PARSER)
+        parser = etree.HTMLParser(remove_pis=True, default_doctype=False)
+        root = etree.fromstring(text, parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise CaptureError(f"{origin}: not an HTML page ({exc})") from exc
     if root is None:
         raise CaptureError(f"{origin}: not an HTML page (no elements)")
-    return root
+    _unnest_void(root)
+    warnings = []
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        warnings.append(DEPTH_WARNING)
+    return root, warnings
+
+
+# HTML5 void elements libxml2's HTML 4 parser may wrap the rest of the page into.
+_VOID = ("embed", "param", "source", "track", "wbr", "keygen", "area", "bgsound")
+
+
+def _unnest_void(root: etree._Element) -> None:
+    """Move content misparsed *inside* a void element back after it, where a browser has it.
+
+    libxml2 nests everything after an unclosed ``<embed>`` inside it, so removing the embed
+    (as every cleaner does) would silently delete the rest of the article.
+    """
+    for el in list(root.iter(*_VOID)):
+        if not len(el) and not (el.text or "").strip():
+            continue
+        tail, el.tail, el.text = el.tail, el.text, None
+        anchor = el
+        for child in list(el):
+            anchor.addnext(child)
+            anchor = child
+        anchor.tail = (anchor.tail or "") + (tail or "")
 
 
 def _select(root: etree._Element, selectors: tuple[str, ...]) -> list[etree._Element]:
@@ -87,7 +119,7 @@ def _value(root: etree._Element, selectors: tuple[str, ...]) -> str | None:
     return None
 
 
-def _date(value: str | None) -> object:
+def _date(value: str | None) -> datetime | None:
     if not value:
         return None
     return parse_vn_datetime(value) or parse_iso(value)
@@ -196,7 +228,7 @@ def extract_html(
     origin = capture.origin or capture.url or "<html capture>"
     text = decode_html(capture.data, content_type=capture.content_type, origin=origin)
     saved = provenance.saved_page(text)
-    root = parse_document(text, origin)
+    root, parse_warnings = parse_document(text, origin)
     meta = metadata.read_meta(root)
     canonical = meta.canonical if is_http_url(meta.canonical) else None
     via_url = next((u for u in (url, capture.url, canonical, saved.url) if is_http_url(u)), None)
@@ -212,9 +244,11 @@ def extract_html(
     if meta.date is None:
         meta.date = metadata.byline_date(root)
     if meta.category is None:
-        meta.category = metadata.breadcrumb_category(root)
+        meta.category = metadata.breadcrumb_category(root) or metadata.link_category(root)
+    if not meta.authors:
+        meta.authors = metadata.byline_authors(root)
     counts: Counter[str] = Counter()
-    warnings: list[str] = []
+    warnings: list[str] = list(parse_warnings)
     body_root = root.find("body")
     if body_root is None:
         raise ExtractError(f"{origin}: page has no <body>")
@@ -229,17 +263,17 @@ def extract_html(
     if rules is not None:
         title = _value(root, rules.title) or title
         if found := _date(_value(root, rules.date)):
-            meta.date = found  # type: ignore[assignment]
+            meta.date = found
         if found := _date(_value(root, rules.modified)):
-            meta.modified = found  # type: ignore[assignment]
+            meta.modified = found
         authors = [metadata.element_value(e) for e in _select(root, rules.author)]
         meta.authors = [a for a in authors if a] or meta.authors
         meta.category = _value(root, rules.category) or meta.category
         tags = [metadata.element_value(e) for e in _select(root, rules.tags)]
         meta.tags = [t for t in tags if t] or meta.tags
         meta.image = _value(root, rules.image) or meta.image
-        if credit := _value(root, rules.source):
-            rule_source = provenance.credit_name(credit)
+        if credit_text := _value(root, rules.source):
+            rule_source = provenance.credit_name(credit_text)
         link_el = next(iter(_select(root, rules.original_link)), None)
         if link_el is not None:
             rule_link = link_el.get("href") or metadata.element_value(link_el)
@@ -291,7 +325,10 @@ def extract_html(
     body_html, body_text = _serialise(body)
     text_chars = len(body_text)
     if not body_html:
-        raise ExtractError(f"{origin}: no article text found ({page_chars} characters on the page)")
+        reason = f"; {DEPTH_WARNING}" if DEPTH_WARNING in warnings else ""
+        raise ExtractError(
+            f"{origin}: no article text found ({page_chars} characters on the page){reason}"
+        )
 
     source = rule_source or credit.source
     original = rule_link or credit.url or meta.based_on
@@ -362,6 +399,6 @@ def _detach(el: etree._Element) -> etree._Element:
     if parent is not None:
         el.tail = None
         parent.remove(el)
-    holder: etree._Element = etree.Element("div")  # type: ignore[assignment]
+    holder: etree._Element = etree.Element("div")
     holder.append(el)
     return holder

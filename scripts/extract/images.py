@@ -126,7 +126,7 @@ def _caption_like(el: etree._Element) -> bool:
 
 
 def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
-    child: etree._Element = etree.Element(tag, **attrs)  # type: ignore[assignment]
+    child: etree._Element = etree.Element(tag, **attrs)
     parent.append(child)
     return child
 
@@ -142,7 +142,7 @@ def _figure(img: etree._Element, caption: str | None) -> etree._Element:
     if caption:
         cap = _sub(figure, "figcaption")
         cap.text = caption
-    return figure  # type: ignore[return-value]
+    return figure
 
 
 def _replace(old: etree._Element, new: etree._Element) -> None:
@@ -185,6 +185,11 @@ def normalise_images(
     for img in list(body.iter("img")):
         if _inside(img, "figure"):
             continue
+        parent = img.getparent()
+        caption_el = _inline_caption(parent, img) if parent is not None else None
+        if caption_el is not None and parent is not body:
+            _replace(parent, _figure(img, _text(caption_el)))
+            continue
         holder = _lone_image_holder(img, body)
         if holder is not img and holder.tag not in ("p", "div", "a", "span", "center"):
             continue
@@ -197,6 +202,27 @@ def normalise_images(
             drop_tree(nxt)
         _replace(holder, _figure(img, caption))
     return dropped
+
+
+def _inline_caption(parent: etree._Element, img: etree._Element) -> etree._Element | None:
+    """Return the caption of ``<p><img><br><em>Caption</em></p>``, the old-CMS figure."""
+    if parent.tag not in ("p", "div") or (parent.text or "").strip():
+        return None
+    caption = None
+    for child in parent:
+        if (child.tail or "").strip() or not isinstance(child.tag, str):
+            return None
+        if child is img or child.tag == "br":
+            continue
+        if (
+            child.tag in ("em", "i", "small")
+            and caption is None
+            and 0 < len(_text(child)) <= _CAPTION_MAX
+        ):
+            caption = child
+            continue
+        return None
+    return caption
 
 
 def _inside(el: etree._Element, tag: str) -> bool:

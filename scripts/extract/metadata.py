@@ -140,6 +140,36 @@ def _first(*values: Any) -> str | None:
     return None
 
 
+def title_from_headings(
+    title: str, root: etree._Element, site_name: str | None = None
+) -> str | None:
+    """Return the part of a ``Site - Headline`` title that the page also shows as a heading.
+
+    Headings are searched first, then elements whose class says title (``tieu-de-tin``); the
+    site name never counts, since a logo repeats it on every page.
+    """
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(" ".join(title.split())) if p.strip()]
+    if len(parts) < 2:
+        return None
+    site = (site_name or "").lower()
+    wanted = {p.lower(): p for p in parts if len(p.split()) >= 3 and p.lower() != site}
+    if not wanted:
+        return None
+    for tags, need_class in ((("h1", "h2", "h3"), False), (("div", "p", "span", "td"), True)):
+        for count, el in enumerate(root.iter(*tags)):
+            if count > 3000:
+                break
+            if need_class and not _TITLE_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}"):
+                continue
+            text = inner_text(el).lower() if len(el) < 3 else ""
+            if text in wanted:
+                return wanted[text]
+    return None
+
+
+_TITLE_CLASS = re.compile(r"title|tieu-?de|headline|heading", re.I)
+
+
 def clean_title(title: str, site_name: str | None = None) -> str:
     """Remove a site-name suffix (``Tiêu đề - WebKhoeDep``) from a ``<title>``."""
     title = " ".join(title.split())
@@ -168,6 +198,7 @@ def read_meta(root: etree._Element) -> Meta:
         art.get("headline"),
         meta.get("og:title"),
         meta.get("twitter:title"),
+        raw_title and title_from_headings(raw_title, root, out.site_name),
         clean_title(raw_title, out.site_name) if raw_title else None,
         inner_text(h1) if h1 is not None else None,
     )
@@ -243,6 +274,33 @@ def read_meta(root: etree._Element) -> Meta:
     publisher = _names(art.get("publisher"))
     out.publisher = publisher[0] if publisher else None
     return out
+
+
+_AUTHOR_CLASS = re.compile(r"^(?:author|byline|tac-?gia|author-?name|fn|writer|reporter)$", re.I)
+_AUTHOR_LABEL = re.compile(r"^(?:bởi|by|tác giả|người viết|viết bởi|phóng viên)\s*:?\s*", re.I)
+
+
+def byline_authors(root: etree._Element) -> list[str]:
+    """Return author names from ``rel=author`` links or short elements classed as a byline."""
+    for count, el in enumerate(root.iter("a", "span", "p", "div")):
+        if count > 5000:
+            break
+        tokens = f"{el.get('class', '')} {el.get('id', '')}".split()
+        if "author" in (el.get("rel") or "").split() or any(_AUTHOR_CLASS.match(t) for t in tokens):
+            name = _AUTHOR_LABEL.sub("", inner_text(el)).strip(" -–|,")
+            if 1 < len(name) <= 60 and not any(ch.isdigit() for ch in name):
+                return [name]
+    return []
+
+
+def link_category(root: etree._Element) -> str | None:
+    """Return the text of a ``rel="category"`` link (WordPress and many blog themes)."""
+    for a in root.iter("a"):
+        if "category" in (a.get("rel") or "").split():
+            text = inner_text(a)
+            if 0 < len(text) < 60:
+                return text
+    return None
 
 
 def byline_date(root: etree._Element) -> datetime | None:
