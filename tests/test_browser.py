@@ -213,3 +213,15 @@ def test_no_serious_or_critical_axe_violations(watched, site_url):
                     if v[1] in ("serious", "critical")
                 ]
     assert problems == []
+
+
+def test_the_watch_catches_a_request_to_another_host(browser):
+    """The guard above is real: a page asking another host is recorded and aborted."""
+    context = browser.new_context()
+    watch = Watch()
+    context.route("**/*", watch.route)
+    page = context.new_page()
+    page.set_content('<img src="https://example.invalid/pixel.png" alt="">')
+    page.wait_for_timeout(200)
+    context.close()
+    assert watch.blocked == ["https://example.invalid/pixel.png"]
