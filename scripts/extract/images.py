@@ -253,6 +253,8 @@ def _tables_to_figures(body: etree._Element) -> None:
         imgs = table.findall(".//img")
         if len(imgs) != 1 or len(table.findall(".//tr")) > 3:
             continue
+        if len(_text(table)) > _CAPTION_MAX * 2:
+            continue  # a layout table holding the article (and one image) is not a figure
         klass = f"{table.get('class', '')} {table.get('id', '')}"
         cells = [c for c in table.iter("td", "th") if c.find(".//img") is None]
         caption = " ".join(t for t in (_text(c) for c in cells) if t)
