@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from lxml import etree
 
+# XPath string functions run in libxml2: several times faster than joining itertext() in
+# Python on the large containers the scorer measures again and again.
+_STRING = etree.XPath("string(.)")
+_LENGTH = etree.XPath("string-length(normalize-space(.))")
+
 
 def inner_text(el: etree._Element) -> str:
     """Return the element's text with whitespace collapsed (what a reader would count)."""
-    return " ".join("".join(el.itertext()).split())
+    return " ".join(str(_STRING(el)).split())
 
 
 def has_text(el: etree._Element) -> bool:
@@ -16,8 +21,8 @@ def has_text(el: etree._Element) -> bool:
 
 
 def text_len(el: etree._Element) -> int:
-    """Return the length of :func:`inner_text`."""
-    return len(inner_text(el))
+    """Return the length of the element's whitespace-collapsed text (no-break spaces count)."""
+    return int(_LENGTH(el))
 
 
 def link_density(el: etree._Element) -> float:
