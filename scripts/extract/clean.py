@@ -197,7 +197,8 @@ def trim_related_tail(p: etree._Element) -> bool:
     link = kids[-1]
     prev = link.getprevious()
     before = (prev.tail if prev is not None else p.text) or ""
-    match = _TRAILING_PROMPT.search(before)
+    window = len(before) - 40 if len(before) > 40 else 0  # the prompt is short: skip the prose
+    match = _TRAILING_PROMPT.search(before, window)
     if match is None and prev is not None and prev.tag in ("strong", "b", "em", "i"):
         # <strong>Xem thêm:</strong> <a>…</a>
         if _TRAILING_PROMPT.fullmatch(inner_text(prev)) and not (prev.tail or "").strip():

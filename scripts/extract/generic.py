@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -105,14 +106,14 @@ def class_weight(el: etree._Element, flags: Flags = Flags()) -> int:
     """Score ``el``'s class and id against the positive and negative patterns (±25 each)."""
     if not flags.weight_classes:
         return 0
-    weight = 0
-    for value in (el.get("class"), el.get("id")):
-        if value:
-            if NEGATIVE.search(value):
-                weight -= 25
-            if POSITIVE.search(value):
-                weight += 25
-    return weight
+    return _weigh(el.get("class")) + _weigh(el.get("id"))
+
+
+@lru_cache(maxsize=4096)
+def _weigh(value: str | None) -> int:
+    if not value:
+        return 0
+    return (25 if POSITIVE.search(value) else 0) - (25 if NEGATIVE.search(value) else 0)
 
 
 def _is_hidden(el: etree._Element) -> bool:
@@ -160,6 +161,12 @@ def prepare(body: etree._Element, flags: Flags, title: str | None) -> None:
         stack.extend(reversed(el))
 
 
+@lru_cache(maxsize=4096)
+def _class_verdict(match: str) -> tuple[bool, bool]:
+    """Return (byline, unlikely candidate) for a class-and-id string; pages repeat them a lot."""
+    return bool(BYLINE.search(match)), bool(UNLIKELY.search(match) and not MAYBE.search(match))
+
+
 def _drop_in_prepare(
     el: etree._Element, flags: Flags, title_key: list[str] | None, seen_title: bool
 ) -> bool:
@@ -169,11 +176,10 @@ def _drop_in_prepare(
         return True
     klass, ident = attrib.get("class"), attrib.get("id")
     match = f"{klass or ''} {ident or ''}" if klass or ident else ""
-    if (
-        (match and BYLINE.search(match))
-        or attrib.get("rel") == "author"
-        or "author" in attrib.get("itemprop", "")
-    ) and (el.tag not in ("body", "article") and 0 < text_len(el) < 100):
+    byline, unlikely = _class_verdict(match) if match else (False, False)
+    if (byline or attrib.get("rel") == "author" or "author" in attrib.get("itemprop", "")) and (
+        el.tag not in ("body", "article") and 0 < text_len(el) < 100
+    ):
         return True
     if (
         title_key
@@ -187,12 +193,7 @@ def _drop_in_prepare(
         and (match or "role" in attrib)
         and el.tag not in ("body", "a", "html", "article")
         and (
-            (
-                match
-                and UNLIKELY.search(match)
-                and not MAYBE.search(match)
-                and not _has_ancestor(el, ("table", "code"))
-            )
+            (unlikely and not _has_ancestor(el, ("table", "code")))
             or attrib.get("role") in UNLIKELY_ROLES
         )
     ):
