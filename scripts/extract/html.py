@@ -12,30 +12,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
 
-from scripts.boilerplate import split_dateline
-from scripts.dates import parse_iso, parse_vn_datetime
-from scripts.extract import clean, generic, images, metadata, provenance
+from scripts.extract import clean, generic, images, lead, metadata, provenance
+from scripts.extract import ruled as ruled_mod
 from scripts.extract.charset import decode_html
 from scripts.extract.confidence import build_report
 from scripts.extract.hiding import apply_hiding, load_list
 from scripts.extract.sanitize import sanitize_with_text
-from scripts.extract.textutil import drop_tree, inner_text, link_density
+from scripts.extract.textutil import inner_text, link_density
 from scripts.models import Article, Capture, CaptureError, ExtractError
-from scripts.rules import SiteRules, compile_selector, load_rules, rules_for
+from scripts.rules import SiteRules, load_rules, rules_for
 from scripts.urls import clean_url, host_of, is_http_url
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_MAX_SUMMARY = 300
-# Publication names as a lead prefix: "(Dân trí) - ", "(NLĐO) - ", "TTO - ", "PLO - ".
-_NAMED_DATELINE = re.compile(
-    r"^(?:\((?P<site>[^()\n]{2,30})\)|(?P<abbr>TTO|NLĐO|PLO|SGGPO|GDVN|VOV|TTXVN|ANTĐO|CAND|SKĐS|NDO|QĐND|VTC))"
-    r"\s*[-–—]\s*"
-)
 _MAX_CHARS = 40_000_000
 # Plain etree elements, not lxml.html's: its Python-level class lookup doubles the cost of
 # walking a tree, and nothing here needs the lxml.html element methods.
@@ -102,101 +94,6 @@ def _unnest_void(root: etree._Element) -> None:
         anchor.tail = (anchor.tail or "") + (tail or "")
 
 
-def _select(root: etree._Element, selectors: tuple[str, ...]) -> list[etree._Element]:
-    """Return all matches of the first selector that matches anything."""
-    for selector in selectors:
-        found = compile_selector(selector)(root)
-        if found:
-            return found
-    return []
-
-
-def _value(root: etree._Element, selectors: tuple[str, ...]) -> str | None:
-    for el in _select(root, selectors):
-        value = metadata.element_value(el)
-        if value:
-            return value
-    return None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return parse_vn_datetime(value) or parse_iso(value)
-
-
-def _strip_prefix(el: etree._Element, count: int) -> None:
-    """Remove the first ``count`` characters of ``el``'s text, across inline children."""
-    for node in el.iter():
-        if count <= 0:
-            return
-        for attr in ("text", "tail"):
-            if node is el and attr == "tail":
-                continue
-            value = getattr(node, attr) or ""
-            if not value or count <= 0:
-                continue
-            taken = min(count, len(value))
-            setattr(node, attr, value[taken:])
-            count -= taken
-    for node in list(el.iter()):
-        if (
-            node is not el
-            and isinstance(node.tag, str)
-            and not inner_text(node)
-            and node.find(".//img") is None
-        ):
-            drop_tree(node)
-
-
-def _drop_dateline(el: etree._Element) -> str | None:
-    """Remove a ``webkhoedep.vn - `` prefix from ``el``; return the site it named."""
-    text = "".join(el.itertext())
-    stripped = text.lstrip()
-    site, rest = split_dateline(stripped)
-    if site is None:
-        match = _NAMED_DATELINE.match(stripped)
-        if match is None:
-            return None
-        site = (match["site"] or match["abbr"]).strip().lower()
-        rest = stripped[match.end() :]
-    _strip_prefix(el, len(text) - len(rest))
-    if el.text:
-        el.text = el.text.lstrip()
-    return site
-
-
-def _first_paragraph(body: etree._Element) -> etree._Element | None:
-    for el in body.iter("p", "h2", "h3", "div"):
-        if el is not body and inner_text(el):
-            return el if el.tag == "p" else None
-    return None
-
-
-def _drop_title(body: etree._Element, title: str | None) -> None:
-    """Remove a heading that repeats the title (the converter writes the title once)."""
-    if not title:
-        return
-    key = " ".join(title.lower().split())
-    for el in body.iter("h1", "h2", "h3", "p", "div"):
-        text = inner_text(el).lower()
-        if not text or el is body:
-            continue
-        if text == key and el.find(".//img") is None:
-            drop_tree(el)
-        return
-
-
-def _summary(text: str) -> str | None:
-    text = " ".join(text.split())
-    if not text:
-        return None
-    if len(text) <= _MAX_SUMMARY:
-        return text
-    cut = text[: _MAX_SUMMARY + 1].rsplit(" ", 1)[0].rstrip(",;:-–")
-    return f"{cut}…"
-
-
 def _resolve_links(body: etree._Element, base: str | None) -> None:
     for a in body.iter("a"):
         href = (a.get("href") or "").strip()
@@ -256,63 +153,34 @@ def extract_html(
 
     title = meta.title
     lead_text: str | None = None
-    rule_source: str | None = None
-    rule_link: str | None = None
-    body: etree._Element | None = None
+    ruled = ruled_mod.RuledPage()
     method = "generic"
     if rules is not None:
-        title = _value(root, rules.title) or title
-        if found := _date(_value(root, rules.date)):
-            meta.date = found
-        if found := _date(_value(root, rules.modified)):
-            meta.modified = found
-        authors = [metadata.element_value(e) for e in _select(root, rules.author)]
-        meta.authors = [a for a in authors if a] or meta.authors
-        meta.category = _value(root, rules.category) or meta.category
-        tags = [metadata.element_value(e) for e in _select(root, rules.tags)]
-        meta.tags = [t for t in tags if t] or meta.tags
-        meta.image = _value(root, rules.image) or meta.image
-        if credit_text := _value(root, rules.source):
-            rule_source = provenance.credit_name(credit_text)
-        link_el = next(iter(_select(root, rules.original_link)), None)
-        if link_el is not None:
-            rule_link = link_el.get("href") or metadata.element_value(link_el)
-        clean.strip_selectors(root, rules.strip + options.extra_strip, counts)
-        # The lead is read after stripping, so a rule can remove a location stamp from it.
-        lead_el = next(iter(_select(root, rules.lead)), None)
-        if lead_el is not None:
-            _drop_dateline(lead_el)
-            lead_text = inner_text(lead_el) or None
-            drop_tree(lead_el)  # so a body selector that contains the lead cannot repeat it
-        found_body = _select(root, rules.body)
-        if found_body:
-            body = found_body[0]
+        ruled = ruled_mod.apply_rules(root, rules, meta, counts, options.extra_strip)
+        title = ruled.title or title
+        lead_text = ruled.lead
+        warnings.extend(ruled.warnings)
+        if ruled.body is not None:
             method = f"rule:{rules.host}"
-        else:
-            warnings.append(f"site rule {rules.path}: body selector matched nothing")
     elif options.extra_strip:
         clean.strip_selectors(root, options.extra_strip, counts)
     if options.element_hiding:
         hidden = apply_hiding(root, load_list(str(options.element_hiding)), page_host)
         if hidden:
             counts["hidden-by-list"] += hidden
-    if body is None:
+    if ruled.body is not None:
+        body = _detach(ruled.body)
+    else:
         body = generic.extract_generic(body_root, title=title)
         if (meta.lang or "vi").lower().startswith("vi"):
-            lead_text = _generic_lead(root, body)
-    else:
-        body = _detach(body)
-    if lead_el_text := lead_text:
-        lead = etree.Element("p")
-        lead.text = lead_el_text
-        body.insert(0, lead)
-        lead.tail = body.text
-        body.text = None
+            lead_text = lead.generic_lead(root, body)
+    if lead_text:
+        lead.insert_lead(body, lead_text)
     clean.remove_clutter(body, counts, by_class=method != "generic")
     credit = provenance.take_credit(body, base, page_host)
-    _drop_title(body, title)
-    first = _first_paragraph(body)
-    dateline_site = _drop_dateline(first) if first is not None else None
+    lead.drop_title(body, title)
+    first = lead.first_paragraph(body)
+    dateline_site = lead.drop_dateline(first) if first is not None else None
     if lead_text is None and first is not None:
         lead_text = inner_text(first) or None
     dropped_pixels = images.normalise_images(
@@ -330,19 +198,13 @@ def extract_html(
             f"{origin}: no article text found ({page_chars} characters on the page){reason}"
         )
 
-    source = rule_source or credit.source
-    original = rule_link or credit.url or meta.based_on
-    source_url = (
-        clean_url(original, base) if original and is_http_url(clean_url(original, base)) else None
+    source, source_url = provenance.decide(
+        credited=ruled.source or credit.source,
+        original=ruled.original_link or credit.url or meta.based_on,
+        base=base,
+        canonical=canonical,
+        own_names=(meta.publisher, meta.site_name, rules.name if rules else None, page_host),
     )
-    if source is None and source_url:
-        source = host_of(source_url)
-    if source is None:
-        source = meta.publisher or meta.site_name or (rules.name if rules else None) or page_host
-        if source_url is None and canonical:
-            source_url = clean_url(canonical, base)
-    if source_url and not is_http_url(source_url):
-        source_url = None
     image = clean_url(meta.image, base) if meta.image else None
     lang = (rules.lang if rules and rules.lang else None) or (meta.lang or "vi").split("-")[
         0
@@ -365,7 +227,7 @@ def extract_html(
         authors=tuple(dict.fromkeys(" ".join(a.split()) for a in meta.authors if a.strip())),
         category=" ".join(meta.category.split()) if meta.category else None,
         tags=tuple(meta.tags),
-        summary=_summary(lead_text or meta.description or ""),
+        summary=lead.summary(lead_text or meta.description or ""),
         lang=lang,
         source=source,
         source_url=source_url,
@@ -375,22 +237,6 @@ def extract_html(
         image=image if is_http_url(image) else None,
         report=report,
     )
-
-
-def _generic_lead(root: etree._Element, body: etree._Element) -> str | None:
-    """Return a marked sapo the generic scorer left outside the article, dateline removed.
-
-    Vietnamese news pages put the lead in its own element beside the article body, where
-    Readability-style scoring misses it; it is the most important paragraph of the story.
-    """
-    lead = metadata.find_lead(root)
-    if lead is None:
-        return None
-    _drop_dateline(lead)
-    text = inner_text(lead)
-    if not text or text[:80] in inner_text(body):
-        return None
-    return text
 
 
 def _detach(el: etree._Element) -> etree._Element:

@@ -141,3 +141,28 @@ def _remove_block(el: etree._Element, body: etree._Element) -> None:
         holder = parent
         parent = parent.getparent()
     drop_tree(holder)
+
+
+def decide(
+    *,
+    credited: str | None,
+    original: str | None,
+    base: str | None,
+    canonical: str | None,
+    own_names: tuple[str | None, ...],
+) -> tuple[str | None, str | None]:
+    """Return (source, source_url): who published first, and where.
+
+    A credit or an original link makes the page a republication: the source is the credited
+    name, else the original link's host.  Otherwise the page is its own original, named by the
+    first of ``own_names`` (publisher, site name, rule name, host) and found at its canonical URL.
+    """
+    source_url = clean_url(original, base) if original else None
+    if not is_http_url(source_url):
+        source_url = None
+    source = credited or host_of(source_url)
+    if source is None:
+        source = next((name for name in own_names if name), None)
+        if source_url is None and canonical:
+            source_url = clean_url(canonical, base)
+    return source, source_url if is_http_url(source_url) else None
