@@ -152,19 +152,27 @@ class Result:
         )
 
 
-def run(name: str, pages: list[Page]) -> Result:
-    """Run extractor ``name`` on every page, timing each call alone."""
+def run(name: str, pages: list[Page], repeat: int = 1) -> Result:
+    """Run extractor ``name`` on every page, timing each call alone.
+
+    With ``repeat`` > 1 a page's time is the fastest of its runs, the usual way to keep other
+    processes on a shared machine out of a benchmark; every extractor gets the same treatment.
+    """
     fn = EXTRACTORS[name]
     f1: dict[str, float] = {}
     ms: list[float] = []
     for page in pages:
-        start = time.perf_counter()
-        try:
-            text = fn(page)
-        except Exception as exc:  # a competitor crashing on a page scores zero there
-            print(f"  {name}: {page.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            text = ""
-        ms.append((time.perf_counter() - start) * 1000)
+        best = float("inf")
+        text = ""
+        for _ in range(max(repeat, 1)):
+            start = time.perf_counter()
+            try:
+                text = fn(page)
+            except Exception as exc:  # a competitor crashing on a page scores zero there
+                print(f"  {name}: {page.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                text = ""
+            best = min(best, (time.perf_counter() - start) * 1000)
+        ms.append(best)
         f1[page.name] = score(text, page.expected)[2]
     return Result(name, f1, ms)
 
@@ -177,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         "--compare", action="store_true", help="also run trafilatura and readability-lxml"
     )
     parser.add_argument("--worst", type=int, default=0, help="list the N lowest-scoring pages")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="time each page N times and keep the fastest"
+    )
     args = parser.parse_args(argv)
     pages = load_corpus(args.folder)
     if not pages:
@@ -186,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     # Warm imports and caches once so the first page does not carry start-up cost.
     for name in names:
         run(name, pages[:1])
-    results = [run(name, pages) for name in names]
+    results = [run(name, pages, args.repeat) for name in names]
     print(f"{len(pages)} pages from {args.folder}")
     for result in results:
         print(result.line())

@@ -161,10 +161,17 @@ def prepare(body: etree._Element, flags: Flags, title: str | None) -> None:
         stack.extend(reversed(el))
 
 
-@lru_cache(maxsize=4096)
-def _class_verdict(match: str) -> tuple[bool, bool]:
-    """Return (byline, unlikely candidate) for a class-and-id string; pages repeat them a lot."""
-    return bool(BYLINE.search(match)), bool(UNLIKELY.search(match) and not MAYBE.search(match))
+@lru_cache(maxsize=8192)
+def _name_flags(name: str) -> tuple[bool, bool, bool]:
+    """Return (byline, unlikely, maybe) for one class or id value; classes repeat a lot."""
+    return bool(BYLINE.search(name)), bool(UNLIKELY.search(name)), bool(MAYBE.search(name))
+
+
+def _class_verdict(klass: str | None, ident: str | None) -> tuple[bool, bool]:
+    """Return (byline, unlikely candidate) from an element's class and id."""
+    b1, u1, m1 = _name_flags(klass) if klass else (False, False, False)
+    b2, u2, m2 = _name_flags(ident) if ident else (False, False, False)
+    return b1 or b2, (u1 or u2) and not (m1 or m2)
 
 
 def _drop_in_prepare(
@@ -175,8 +182,7 @@ def _drop_in_prepare(
     if attrib and _is_hidden(el):
         return True
     klass, ident = attrib.get("class"), attrib.get("id")
-    match = f"{klass or ''} {ident or ''}" if klass or ident else ""
-    byline, unlikely = _class_verdict(match) if match else (False, False)
+    byline, unlikely = _class_verdict(klass, ident) if klass or ident else (False, False)
     if (byline or attrib.get("rel") == "author" or "author" in attrib.get("itemprop", "")) and (
         el.tag not in ("body", "article") and 0 < text_len(el) < 100
     ):
@@ -190,7 +196,7 @@ def _drop_in_prepare(
         return True
     if (
         flags.strip_unlikely
-        and (match or "role" in attrib)
+        and (klass or ident or "role" in attrib)
         and el.tag not in ("body", "a", "html", "article")
         and (
             (unlikely and not _has_ancestor(el, ("table", "code")))
