@@ -353,3 +353,21 @@ def test_images_and_captions_are_normalised() -> None:
     )
     assert "pixel.gif" not in html and "data:" not in html
     assert html.count("<figure>") == 3
+
+
+def test_next_page_and_hidden_text_in_a_rule_body() -> None:
+    name = "webkhoedep.vn/cai-cach-hanh-chinh.html"
+    html = (
+        (SITES / name)
+        .read_text(encoding="utf-8")
+        .replace(
+            '<div class="detail-content">',
+            '<div class="detail-content"><p style="display: none">Nội dung ẩn của trang.</p>'
+            '<div class="detail-pagination"><a class="next" href="/trang-2.html">Trang sau</a></div>',
+        )
+    )
+    capture = Capture(data=html.encode(), kind="html", origin=name)
+    article = extract_html(capture, url=CASES[name][0])
+    assert "Nội dung ẩn" not in article.body_html
+    assert "article continues on another page: /trang-2.html" in article.report.warnings
+    assert article.report.confidence < 1.0

@@ -72,6 +72,7 @@ _DATE_LABEL = re.compile(
     r"(?: lúc| ngày)?\s*:?\s*",
     re.I,
 )
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _DROP_ALWAYS = ("form", "script", "style", "noscript", "template", "button", "input", "textarea",
                 "select", "nav")  # fmt: skip
 
@@ -147,6 +148,8 @@ def _clutter_kind(el: etree._Element, by_class: bool) -> str | None:
     tag = el.tag
     if tag in _DROP_ALWAYS:
         return "comments" if tag == "form" else "script"
+    if el.get("hidden") is not None or _HIDDEN.search(el.get("style") or ""):
+        return "hidden"
     if tag in ("ins", "iframe", "embed", "object"):
         if tag == "ins" and "adsbygoogle" not in (el.get("class") or "") and has_text(el):
             return None

@@ -88,6 +88,10 @@ def apply_rules(
         lead.drop_dateline(lead_el)
         page.lead = inner_text(lead_el) or None
         drop_tree(lead_el)  # so a body selector that contains the lead cannot repeat it
+    next_link = next(iter(select(root, rules.next_page)), None)
+    if next_link is not None and next_link.get("href"):
+        # Extraction never fetches; say so, so the operator can capture the other pages.
+        page.warnings.append(f"article continues on another page: {next_link.get('href')}")
     bodies = select(root, rules.body)
     if bodies:
         page.body = bodies[0]
