@@ -369,5 +369,6 @@ def test_next_page_and_hidden_text_in_a_rule_body() -> None:
     capture = Capture(data=html.encode(), kind="html", origin=name)
     article = extract_html(capture, url=CASES[name][0])
     assert "Nội dung ẩn" not in article.body_html
+    assert "Trang sau" not in article.body_html
     assert "article continues on another page: /trang-2.html" in article.report.warnings
     assert article.report.confidence < 1.0

@@ -53,7 +53,9 @@ TOKEN_KINDS: dict[str, re.Pattern[str]] = {
     "tags": re.compile(
         r"tags?-?(?:list|box|item)s?|detail-?tags|box-?tags?|keywords?|tag-?cloud", re.I
     ),
-    "navigation": re.compile(r"breadcrumbs?|pagination|pager|menu|nav(?:bar)?", re.I),
+    "navigation": re.compile(
+        r"(?:\w+[-_])?(?:breadcrumbs?|pagination|pager|paging)|menu|nav(?:bar)?", re.I
+    ),
 }
 AD_HOSTS = re.compile(
     r"doubleclick|googlesyndication|adnetwork|adservice|adsrvr|admicro|eclick|taboola|outbrain|"
