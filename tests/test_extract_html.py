@@ -334,6 +334,7 @@ def test_images_and_captions_are_normalised() -> None:
         "<div class='caption'>Chú thích khối</div>"
         "<figure><img src='/c.jpg' alt='C'><p class='image-desc'>Chú thích trong figure</p></figure>"
         "<p><img src='/pixel.gif' width='1' height='1'><img src='data:image/gif;base64,AA'></p>"
+        "<p><img src='/images/spacer.gif'></p>"
         "<p>Đoạn kết dài của bài viết, có nhiều chi tiết, có số liệu, đủ để vượt ngưỡng độ dài.</p>"
         "</div>"
     )
@@ -351,7 +352,7 @@ def test_images_and_captions_are_normalised() -> None:
         '<img src="https://img.vn/c.jpg" alt="C"><figcaption>Chú thích trong figure</figcaption>'
         in html
     )
-    assert "pixel.gif" not in html and "data:" not in html
+    assert "pixel.gif" not in html and "data:" not in html and "spacer" not in html
     assert html.count("<figure>") == 3
 
 

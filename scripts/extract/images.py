@@ -29,6 +29,8 @@ PIXEL_HOSTS = re.compile(
     r"googlesyndication\.com|adnetwork|/track(?:ing)?[./?]|/pixel[./?]|/hit\?|/beacon",
     re.I,
 )
+# Layout spacers and lazy-load placeholders left without a real source.
+_SPACER = re.compile(r"/(?:spacer|blank|transparent|pixel|clear|1x1|dot)\.(?:gif|png)(?:$|\?)", re.I)
 _PLACEHOLDER = re.compile(r"blank|spacer|placeholder|lazy|loading|transparent|grey\.gif|1x1", re.I)
 _CAPTION_CLASS = re.compile(
     r"caption|chu-?thich|chuthich|figcaption|image-?desc|img-?desc|photo-?desc|expnote|note-?img|"
@@ -97,7 +99,7 @@ def _is_pixel(img: etree._Element, url: str) -> bool:
     width, height = _dimension(img.get("width")), _dimension(img.get("height"))
     if (width is not None and width <= 2) or (height is not None and height <= 2):
         return True
-    return bool(PIXEL_HOSTS.search(url))
+    return bool(PIXEL_HOSTS.search(url) or _SPACER.search(url))
 
 
 def _text(el: etree._Element) -> str:
