@@ -30,7 +30,9 @@ PIXEL_HOSTS = re.compile(
     re.I,
 )
 # Layout spacers and lazy-load placeholders left without a real source.
-_SPACER = re.compile(r"/(?:spacer|blank|transparent|pixel|clear|1x1|dot)\.(?:gif|png)(?:$|\?)", re.I)
+_SPACER = re.compile(
+    r"/(?:spacer|blank|transparent|pixel|clear|1x1|dot)\.(?:gif|png)(?:$|\?)", re.I
+)
 _PLACEHOLDER = re.compile(r"blank|spacer|placeholder|lazy|loading|transparent|grey\.gif|1x1", re.I)
 _CAPTION_CLASS = re.compile(
     r"caption|chu-?thich|chuthich|figcaption|image-?desc|img-?desc|photo-?desc|expnote|note-?img|"
