@@ -373,3 +373,19 @@ def test_next_page_and_hidden_text_in_a_rule_body() -> None:
     assert "Trang sau" not in article.body_html
     assert "article continues on another page: /trang-2.html" in article.report.warnings
     assert article.report.confidence < 1.0
+
+
+def test_rotten_rule_falls_back_to_generic_with_a_warning() -> None:
+    name = "dantri.com.vn/rau-ma-giai-nhiet.html"
+    html = (
+        (SITES / name)
+        .read_text(encoding="utf-8")
+        .replace(
+            '<div class="singular-content">', '<div class="singular-content"></div><div class="x">'
+        )
+    )
+    article = extract_html(Capture(data=html.encode(), kind="html"), url=CASES[name][0])
+    assert article.report.method == "generic"
+    assert any("used generic extraction" in w for w in article.report.warnings)
+    assert "Ai không nên uống nước rau má?" in article.body_html
+    assert article.title == "Rau má giải nhiệt mùa hè: Uống thế nào cho đúng?"

@@ -22,13 +22,14 @@ from scripts.extract.charset import decode_html
 from scripts.extract.confidence import build_report
 from scripts.extract.hiding import apply_hiding, load_list
 from scripts.extract.sanitize import sanitize_with_text
-from scripts.extract.textutil import inner_text, link_density
+from scripts.extract.textutil import inner_text, link_density, text_len
 from scripts.models import Article, Capture, CaptureError, ExtractError
 from scripts.rules import SiteRules, load_rules, rules_for
 from scripts.urls import clean_url, host_of, is_http_url
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _MAX_CHARS = 40_000_000
+MIN_RULE_BODY = 150  # characters a rule's body must hold before it is trusted over the scorer
 # Plain etree elements, not lxml.html's: its Python-level class lookup doubles the cost of
 # walking a tree, and nothing here needs the lxml.html element methods.
 DEPTH_WARNING = "page nests deeper than the parser's 256-level limit; deeper content was cut"
@@ -160,6 +161,13 @@ def extract_html(
         title = ruled.title or title
         lead_text = ruled.lead
         warnings.extend(ruled.warnings)
+        if ruled.body is not None and (size := text_len(ruled.body)) < MIN_RULE_BODY:
+            # A rule that matches an empty shell has rotted after a redesign; do not trust it.
+            warnings.append(
+                f"site rule {rules.path}: body selector matched only {size} characters; "
+                "used generic extraction"
+            )
+            ruled.body = None
         if ruled.body is not None:
             method = f"rule:{rules.host}"
     elif options.extra_strip:
