@@ -21,7 +21,8 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "itm_", "ga_")
 # Session identifiers some Java CMSs put in the path: ``page.html;jsessionid=ABC``.
-_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+# Some put it in the query instead: ``?id=5&_c=16;jsessionid=ABC``.
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#&;]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 SAFE_SCHEMES = ("http", "https")
 
@@ -65,7 +66,7 @@ def clean_url(url: str, base: str | None = None, *, keep_trailing_slash: bool = 
     query = urlencode(
         [
             (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            for k, v in parse_qsl(_PATH_SESSION.sub("", parts.query), keep_blank_values=True)
             if not is_tracking_param(k)
         ],
         doseq=True,

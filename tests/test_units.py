@@ -129,3 +129,8 @@ def test_credit_and_dateline():
         "Sáng 18/2, đồng chí",
     )
     assert split_dateline("Sáng 18/2 - đồng chí") == (None, "Sáng 18/2 - đồng chí")
+
+
+def test_session_ids_are_removed_from_the_query_too():
+    url = "https://danang.gov.vn/web/chi-tiet?id=60214&_c=16;jsessionid=9F2C1E7A&x=2"
+    assert clean_url(url) == "https://danang.gov.vn/web/chi-tiet?id=60214&_c=16&x=2"
