@@ -87,7 +87,7 @@ def test_every_demo_feed_reads_back(demo_site):
 
 def test_article_page_shows_provenance(demo_site):
     _, output, _ = demo_site
-    pages = [p for p in output.glob("*/20*/*.html")]
+    pages = list(output.glob("*/20*/*.html"))
     assert len(pages) >= 30
     with_original = 0
     for page in pages:
