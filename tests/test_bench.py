@@ -7,6 +7,7 @@ generated articles build with ClearPress's Pelican settings, and generated captu
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -119,11 +120,17 @@ def test_command_line_exit_status(tmp_path: Path) -> None:
 
 
 def test_generated_articles_build_with_clearpress_settings(tmp_path: Path) -> None:
+    """ClearPress's theme and plugins accept generated articles (search indexing left out: it
+    waits seconds for the Pagefind service and has its own tests)."""
+    from pelican.settings import read_settings
+
+    plugins = read_settings(str(ROOT / "pelicanconf.py")).get("PLUGINS") or []
+    plugins = [p for p in plugins if p != "search"]
     content = tmp_path / "content"
     generate.write_articles(content, 20, 1)
     result = subprocess.run(
         [sys.executable, "-m", "pelican", str(content), "-s", str(ROOT / "pelicanconf.py"),
-         "-o", str(tmp_path / "output"), "--fatal", "errors"],
+         "-o", str(tmp_path / "output"), "--fatal", "errors", "-e", f"PLUGINS={json.dumps(plugins)}"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
@@ -139,3 +146,13 @@ def test_generated_captures_import(tmp_path: Path) -> None:
     outcomes = import_paths(paths, ImportOptions(content_dir=tmp_path / "content"))
     written = [o for o in outcomes if o.action == "wrote"]
     assert len(written) >= 0.95 * len(paths), [o for o in outcomes if o.action != "wrote"]
+
+
+def test_a_failing_build_step_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = tmp_path / "broken.py"
+    settings.write_text('PLUGINS = ["no_such_plugin"]\n', encoding="utf-8")
+    status = main(["run", "--sizes", "3", "--import-n", "0", "--settings", str(settings),
+                   "--work", str(tmp_path / "work")])  # fmt: skip
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "bench: failed: pelican exited 1" in err and "broken.py" in err

@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument(
         "--skip", action="append", default=[], choices=EXPERIMENTS, help="leave one out"
     )
+    exp.add_argument("--repeat", type=int, default=1, help="rounds of variant builds (min kept)")
     _add_settings_options(exp)
     return parser
 
@@ -265,6 +266,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     """Run the experiments on ``-n`` generated articles (reused if already generated)."""
     from scripts.bench import explore
 
+    if args.repeat < 1:
+        _refuse(f"--repeat must be 1 or more (got {args.repeat})")
     args.work.mkdir(parents=True, exist_ok=True)
     _apply_settings_options(args, args.work)
     content = args.work / "content"
@@ -273,24 +276,30 @@ def cmd_explore(args: argparse.Namespace) -> int:
         log(f"generating {args.n} Markdown articles in {content}")
         generate.write_articles(content, args.n, args.seed)
     results: dict[str, Any] = {"articles": args.n}
+    if args.json and args.json.is_file():
+        # Experiments can be run one at a time (--skip); earlier results in the file are kept.
+        previous = json.loads(args.json.read_text(encoding="utf-8"))
+        if previous.get("articles") == args.n:
+            results = previous
+    steps = {
+        "markdown": lambda: explore.markdown_paths(content),
+        "phases": lambda: explore.phase_build_child(content, args.work / "out-phases", {}),
+        "variants": lambda: explore.setting_variants(content, args.work, args.repeat),
+        "cache": lambda: explore.cache_incremental(content, args.work, args.seed),
+    }
     try:
-        if "markdown" not in args.skip:
-            log("Markdown paths")
-            results["markdown"] = explore.markdown_paths(content)
-        if "phases" not in args.skip:
-            log("phase-timed build")
-            results["phases"] = explore.phase_build_child(content, args.work / "out-phases", {})
-        if "variants" not in args.skip:
-            results["variants"] = explore.setting_variants(content, args.work)
-        if "cache" not in args.skip:
-            results["cache"] = explore.cache_incremental(content, args.work, args.seed)
+        for name, step in steps.items():
+            if name in args.skip:
+                continue
+            log(f"experiment: {name}")
+            results[name] = step()
+            if args.json:  # saved after every step: a long run that fails keeps what it measured
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     except BenchError as exc:
         print(f"bench: failed: {exc}", file=sys.stderr)
         return 1
     print(format_explore(results))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
