@@ -1,7 +1,8 @@
 """Client-side full-text search: a Pagefind index of every article, built when Pelican finishes.
 
-Each article is added as a custom record (its title and body as plain text) rather than letting
-Pagefind crawl the HTML, for two reasons:
+Pagefind does not crawl the published pages.  For each article the plugin writes a small search
+document (the title and body as plain text, with title, date and topic as Pagefind metadata) into
+a temporary folder at the article's URL, and indexes that folder with one ``add_directory`` call:
 
 - Vietnamese readers often type without diacritics.  Pagefind folds tones (``ha noi`` finds
   ``Hà Nội``) but treats ``đ`` as its own letter, so ``da nang`` would miss ``Đà Nẵng``.  In the
@@ -10,9 +11,12 @@ Pagefind crawl the HTML, for two reasons:
   the stored excerpt keeps the mark and the search script turns ``d̵`` back into ``đ`` for display.
   One index, one copy of the text: the download is no larger than plain Pagefind's.
 - Only articles are searchable, without the navigation and footer of every page.
+- One call: the Python API waits 0.1 s before reading each reply of its Pagefind service, so
+  adding records one by one (``add_custom_record``) costs 0.1 s per article — 17 minutes at
+  10,000 articles — while a folder is a single reply.
 
 The index is written to ``OUTPUT_PATH/pagefind`` after deleting the previous one (Pagefind leaves
-stale fragments otherwise) and records are added in URL order, so builds are byte-identical.
+stale fragments otherwise), so builds are byte-identical.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import unicodedata
+from pathlib import Path
 
 from pelican import signals
+from pelican.utils import sanitised_join
 
 logger = logging.getLogger(__name__)
 NAME = "search"
@@ -73,8 +80,8 @@ def plain_text(fragment: str) -> str:
     return SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def record_of(article) -> dict:
-    """Return the Pagefind custom record of one article."""
+def search_document(article) -> str:
+    """Return the small HTML document Pagefind indexes for one article."""
     title = plain_text(str(article.title))
     # The title ends with a full stop in the index so excerpts do not run it into the lead.
     parts = [title.rstrip(".") + ".", plain_text(article.content)]
@@ -85,22 +92,33 @@ def record_of(article) -> dict:
     category = getattr(article, "category", None)
     if category is not None:
         meta["topic"] = str(category)
-    return {
-        "url": article.url,
-        "content": fold_d(" ".join(p for p in parts if p)),
-        "language": "vi",
-        "meta": meta,
-    }
+    # Metadata sits outside data-pagefind-body, as elements (values may hold commas), and keeps
+    # the real đ; only the body is folded.
+    spans = "".join(
+        f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>'
+        for key, value in meta.items()
+    )
+    body = html.escape(fold_d(" ".join(p for p in parts if p)))
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title></title></head>'
+        f"<body><p hidden>{spans}</p><main data-pagefind-body>{body}</main></body></html>"
+    )
 
 
-async def write_index(records: list[dict], folder: str) -> None:
-    """Index ``records`` with Pagefind's Python API into ``folder``."""
+def document_path(url: str) -> str:
+    """Return where the search document of a page at ``url`` goes, so Pagefind keeps the URL."""
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+async def write_index(documents: Path, folder: str) -> int:
+    """Index the search documents under ``documents`` into ``folder``; return the page count."""
     from pagefind.index import PagefindIndex
 
     async with PagefindIndex() as index:
-        for record in records:
-            await index.add_custom_record(**record)
+        result = await index.add_directory(str(documents))
         await index.write_files(output_path=folder)
+    return int(result.get("page_count", 0))
 
 
 def remember_articles(generator) -> None:
@@ -116,17 +134,24 @@ def build_index(pelican) -> None:
     articles = _articles.pop(id(pelican.settings), [])
     folder = os.path.join(pelican.output_path, OUTPUT_FOLDER)
     shutil.rmtree(folder, ignore_errors=True)
-    records = sorted((record_of(a) for a in articles), key=lambda r: r["url"])
-    try:
-        asyncio.run(write_index(records, folder))
-    except Exception as exc:  # the Pagefind service reports failures as plain exceptions
-        logger.error("search: Pagefind could not write the index to %s: %s", folder, exc)
-        return
+    with tempfile.TemporaryDirectory(prefix="clearpress-search-") as tmp:
+        for article in articles:
+            target = sanitised_join(tmp, document_path(article.url))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(search_document(article))
+        try:
+            count = asyncio.run(write_index(Path(tmp), folder))
+        except Exception as exc:  # the Pagefind service reports failures as plain exceptions
+            logger.error("search: Pagefind could not write the index to %s: %s", folder, exc)
+            return
     for name in UNUSED:
         path = os.path.join(folder, name)
         if os.path.exists(path):
             os.remove(path)
-    logger.info("search: indexed %d articles into %s", len(records), folder)
+    if count != len(articles):
+        logger.error("search: indexed %d of %d articles", count, len(articles))
+    logger.info("search: indexed %d articles into %s", count, folder)
 
 
 def register() -> None:
