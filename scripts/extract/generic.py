@@ -240,7 +240,7 @@ def _div_to_paragraphs(div: etree._Element) -> None:
     run: list[etree._Element | str] = [div.text] if div.text else []
     div.text = None
     skip_next_br = False
-    for child in children:
+    for index, child in enumerate(children):
         div.remove(child)
         if skip_next_br:
             skip_next_br = False
@@ -253,7 +253,12 @@ def _div_to_paragraphs(div: etree._Element) -> None:
             tail, child.tail = child.tail, None
             groups.append(child)
             run = [tail] if tail else []
-        elif tag == "br" and _double_br_in(children, child):
+        elif (
+            tag == "br"
+            and index + 1 < len(children)
+            and children[index + 1].tag == "br"
+            and not (child.tail or "").strip()
+        ):
             skip_next_br = True
         else:
             run.append(child)
@@ -263,15 +268,6 @@ def _div_to_paragraphs(div: etree._Element) -> None:
             _append_paragraph(div, group)
         else:
             div.append(group)
-
-
-def _double_br_in(children: list[etree._Element], br: etree._Element) -> bool:
-    index = children.index(br)
-    return (
-        index + 1 < len(children)
-        and children[index + 1].tag == "br"
-        and not (br.tail or "").strip()
-    )
 
 
 def _append_paragraph(div: etree._Element, run: list[etree._Element | str]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from scripts.extract.textutil import drop_tag, drop_tree
+from scripts.extract.textutil import drop_tag, drop_tree, has_text, text_len
 from scripts.urls import clean_url
 
 DEFAULT_LAZY_ATTRS = (
@@ -104,6 +104,11 @@ def _is_pixel(img: etree._Element, url: str) -> bool:
     return bool(PIXEL_HOSTS.search(url) or _SPACER.search(url))
 
 
+def _more_than_one_image(el: etree._Element) -> bool:
+    images = el.iter("img")
+    return next(images, None) is not None and next(images, None) is not None
+
+
 def _text(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
@@ -112,8 +117,10 @@ def _caption_like(el: etree._Element) -> bool:
     """Tell whether ``el`` (the element after an image) reads as that image's caption."""
     if not isinstance(el.tag, str) or el.tag not in ("p", "div", "span", "em", "i", "small"):
         return False
+    if text_len(el) > _CAPTION_MAX:
+        return False
     text = _text(el)
-    if not text or len(text) > _CAPTION_MAX or el.find(".//img") is not None:
+    if not text or el.find(".//img") is not None:
         return False
     if _CAPTION_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}"):
         return True
@@ -163,7 +170,7 @@ def _lone_image_holder(img: etree._Element, stop: etree._Element) -> etree._Elem
         parent = holder.getparent()
         if parent is None or parent is stop or parent.tag in ("figure", "td", "li", "body"):
             return holder
-        if _text(parent) or len(parent.findall(".//img")) > 1:
+        if has_text(parent) or _more_than_one_image(parent):
             return holder
         holder = parent
 
@@ -197,7 +204,7 @@ def normalise_images(
         holder = _lone_image_holder(img, body)
         if holder is not img and holder.tag not in ("p", "div", "a", "span", "center"):
             continue
-        if holder is img and _text(img.getparent()):  # an inline icon inside text
+        if holder is img and has_text(img.getparent()):  # an inline icon inside text
             continue
         nxt = holder.getnext()
         caption = None
@@ -210,7 +217,7 @@ def normalise_images(
 
 def _inline_caption(parent: etree._Element, img: etree._Element) -> etree._Element | None:
     """Return the caption of ``<p><img><br><em>Caption</em></p>``, the old-CMS figure."""
-    if parent.tag not in ("p", "div") or (parent.text or "").strip():
+    if parent.tag not in ("p", "div") or (parent.text or "").strip() or len(parent) > 8:
         return None
     caption = None
     for child in parent:
@@ -257,7 +264,7 @@ def _tables_to_figures(body: etree._Element) -> None:
         imgs = table.findall(".//img")
         if len(imgs) != 1 or len(table.findall(".//tr")) > 3:
             continue
-        if len(_text(table)) > _CAPTION_MAX * 2:
+        if text_len(table) > _CAPTION_MAX * 2:
             continue  # a layout table holding the article (and one image) is not a figure
         klass = f"{table.get('class', '')} {table.get('id', '')}"
         cells = [c for c in table.iter("td", "th") if c.find(".//img") is None]
