@@ -30,16 +30,6 @@ def cli() -> None:
     """Turn cluttered news pages into a clean, permanent archive with per-topic feeds."""
 
 
-def _topic_lookup(sources_path: Path) -> tuple[object | None, str | None]:
-    """Return (topic_for, default_topic) from sources.toml, or (None, None) when absent."""
-    if not sources_path.is_file():
-        return None, None
-    from scripts.sources import load_sources
-
-    sources = load_sources(sources_path)
-    return sources.topic_for, sources.default_topic
-
-
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--url", help="Address of the captured page (default: its canonical or og:url).")
@@ -106,6 +96,7 @@ def import_command(
         default_jobs,
         import_captures,
         import_paths,
+        source_options,
         summarize,
     )
     from scripts.resources import CapturedResources
@@ -116,7 +107,6 @@ def import_command(
     if url and (len(paths) != 1 or from_captures):
         raise click.UsageError("--url applies to exactly one capture file")
     try:
-        topic_for, default_topic = _topic_lookup(sources_path)
         warcs = [p for p in paths if p.is_dir() or p.name.endswith((".warc", ".warc.gz"))]
         captures_dir = Path("captures")
         if from_captures and captures_dir.is_dir():
@@ -127,10 +117,9 @@ def import_command(
             url=url,
             category=category,
             force=force,
-            topic_for=topic_for,  # type: ignore[arg-type]
             jobs=jobs or default_jobs(),
             resources=resources.get if len(resources) else None,
-            **({"default_topic": default_topic} if default_topic else {}),
+            **source_options(sources_path),  # type: ignore[arg-type]
         )
         outcomes = import_paths(paths, options) if paths else []
         if from_captures:

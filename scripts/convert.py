@@ -41,7 +41,7 @@ _FIGURE_ATTRS = {
 # Header keys in the order they are written (DESIGN.md "Article metadata").
 HEADER_KEYS = (
     "Title", "Date", "Modified", "Category", "Tags", "Slug", "Authors", "Summary", "Lang",
-    "Source", "Source_URL", "Via_URL", "Captured", "Image", "Status",
+    "Source", "Source_URL", "Via_URL", "Captured", "Image", "Policy", "Status",
 )  # fmt: skip
 
 
@@ -186,7 +186,7 @@ def _name_list(values: tuple[str, ...]) -> str:
 
 
 def article_header(
-    article: Article, *, slug: str, category: str, draft: bool = False
+    article: Article, *, slug: str, category: str, draft: bool = False, policy: str = "full"
 ) -> dict[str, str]:
     """Return the Pelican metadata of ``article`` as an ordered ``{key: value}`` mapping."""
     meta: dict[str, str] = {"Title": html.escape(_one_line(article.title), quote=False)}
@@ -214,6 +214,8 @@ def article_header(
     image = _safe_url(article.image, local=True)
     if image:
         meta["Image"] = image
+    if policy in ("excerpt", "link"):
+        meta["Policy"] = policy  # the site and feeds publish only the summary / only a link
     if draft:
         meta["Status"] = "draft"
     return {key: meta[key] for key in HEADER_KEYS if meta.get(key)}

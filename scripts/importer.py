@@ -46,6 +46,8 @@ class ImportOptions:
     min_confidence: float = MIN_CONFIDENCE
     default_topic: str = DEFAULT_TOPIC
     topic_for: Callable[[str], str | None] | None = None  # a source's configured default topic
+    topic_alias: Callable[[str], str] | None = None  # site category → archive topic ([topics])
+    policy_for: Callable[[str], str] | None = None  # a source's publishing policy
     jobs: int = 1  # extraction processes; writes always happen in order in this process
     time_limit: float = TIME_LIMIT
     images_for: Callable[[Article], ImageSettings] | None = None  # per-source image policy
@@ -63,13 +65,29 @@ class Outcome:
     title: str = ""
 
 
+def source_options(sources_path: Path) -> dict[str, object]:
+    """Import options that come from sources.toml (none when the file does not exist)."""
+    if not sources_path.is_file():
+        return {}
+    from scripts.sources import load_sources
+
+    sources = load_sources(sources_path)
+    return {
+        "topic_for": sources.topic_for,
+        "default_topic": sources.default_topic,
+        "topic_alias": sources.topic_alias,
+        "policy_for": sources.policy_for,
+    }
+
+
 def choose_topic(article: Article, options: ImportOptions) -> str:
     """Pick the topic: ``--category``, else the page's own, else its source's default, else the
     archive default.  Never empty."""
     if options.category and options.category.strip():
         return options.category.strip()
     if article.category and article.category.strip():
-        return article.category.strip()
+        stated = article.category.strip()
+        return options.topic_alias(stated) if options.topic_alias else stated
     if options.topic_for:
         for key in (article.via_url, article.via_site, article.source_url, article.source):
             if key:
@@ -77,6 +95,15 @@ def choose_topic(article: Article, options: ImportOptions) -> str:
                 if topic:
                     return topic
     return options.default_topic or DEFAULT_TOPIC
+
+
+def _policy(article: Article, options: ImportOptions) -> str:
+    """The publishing policy of the site the article was captured from (``full`` by default)."""
+    if options.policy_for:
+        for key in (article.via_url, article.via_site):
+            if key:
+                return options.policy_for(key)
+    return "full"
 
 
 def _merge_vias(existing: tuple[str, ...], new: str | None) -> tuple[str, ...]:
@@ -103,7 +130,13 @@ def import_article(
     article, _ = keep_images(
         article, options.resources or _no_resources, options.content_dir, settings
     )
-    header = article_header(article, slug=slugify(article.title), category=topic, draft=draft)
+    header = article_header(
+        article,
+        slug=slugify(article.title),
+        category=topic,
+        draft=draft,
+        policy=_policy(article, options),
+    )
     body = body_to_markdown(article.body_html)
     identity_header = {
         k: header[k] for k in ("Source_URL", "Via_URL", "Title", "Date") if k in header

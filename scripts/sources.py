@@ -24,6 +24,7 @@ from typing import Any
 import soupsieve
 
 from scripts.models import ConfigError
+from scripts.slugs import fold
 from scripts.urls import host_of, is_http_url
 
 POLICIES = ("full", "excerpt", "link")
@@ -113,6 +114,7 @@ class Sources:
     path: str
     defaults: Defaults
     sources: tuple[Source, ...]
+    topics: tuple[tuple[str, str], ...] = ()  # [topics]: site category → archive topic
 
     @property
     def default_topic(self) -> str:
@@ -141,6 +143,23 @@ class Sources:
         """
         source = self.source_for(url_or_host)
         return source.topic if source else None
+
+    def topic_alias(self, name: str) -> str:
+        """Map a category a site states to the archive's topic (``[topics]``), else keep it.
+
+        Sites name the same topic many ways ("Bệnh thường gặp", "Tin y dược"); the table lets
+        the operator gather them.  Matching ignores case, tones and surrounding spaces.
+        """
+        wanted = _topic_key(name)
+        for alias, topic in self.topics:
+            if _topic_key(alias) == wanted:
+                return topic
+        return name
+
+    def policy_for(self, url_or_host: str) -> str:
+        """Return the publishing policy of the source a URL or host belongs to."""
+        source = self.source_for(url_or_host)
+        return source.policy if source else self.defaults.policy
 
     def selected(self, name: str | None = None) -> tuple[Source, ...]:
         """Return the enabled sources, or the one named ``name`` (enabled or not)."""
@@ -266,6 +285,7 @@ def _load_defaults(path: str, table: Any) -> Defaults:
     )
 
 
+_TOP_KEYS = ("defaults", "topics", "source")
 _LISTING_KEYS = ("url", "link_selector", "next_selector", "max_pages")
 _DISCOVERY_KEYS = ("feeds", "listings", "sitemaps", "depth")
 _SOURCE_KEYS = (
@@ -345,12 +365,21 @@ def parse_sources(text: str, path: str = "sources.toml") -> Sources:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     for key in data:
-        if key not in ("defaults", "source"):
-            close = difflib.get_close_matches(key, ("defaults", "source"), n=1)
+        if key not in _TOP_KEYS:
+            close = difflib.get_close_matches(key, _TOP_KEYS, n=1)
             hint = (
-                f" (did you mean {close[0]!r}?)" if close else " (expected [defaults], [[source]])"
+                f" (did you mean {close[0]!r}?)"
+                if close
+                else " (expected [defaults], [topics], [[source]])"
             )
             raise ConfigError(f"{path}: key {key!r}: unknown top-level key{hint}")
+    topics = data.get("topics", {})
+    if not isinstance(topics, dict) or not all(
+        isinstance(v, str) and v.strip() for v in topics.values()
+    ):
+        raise ConfigError(
+            f"{path}: key 'topics': write one 'Site category' = \"Topic\" line per alias"
+        )
     defaults = _load_defaults(path, data.get("defaults", {}))
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list):
@@ -361,7 +390,12 @@ def parse_sources(text: str, path: str = "sources.toml") -> Sources:
         if source.name in seen:
             raise ConfigError(f"{path}: source {source.name!r} key 'name': defined twice")
         seen.add(source.name)
-    return Sources(path=path, defaults=defaults, sources=sources)
+    aliases = tuple((str(k), str(v).strip()) for k, v in topics.items())
+    return Sources(path=path, defaults=defaults, sources=sources, topics=aliases)
+
+
+def _topic_key(name: str) -> str:
+    return fold(" ".join(name.split())).lower()
 
 
 def load_sources(path: str | Path = "sources.toml") -> Sources:

@@ -15,8 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from scripts.check import check_site
-from scripts.importer import ImportOptions, import_paths, summarize
-from scripts.sources import load_sources
+from scripts.importer import ImportOptions, import_paths, source_options, summarize
 from tests.helpers import ROOT
 
 DEMO = ROOT / "captures" / "demo"
@@ -28,13 +27,8 @@ JUNK = ("0947268688", "DÒNG SỰ KIỆN", "fbclid", "jsessionid", "utm_source",
 def demo_site(tmp_path_factory) -> tuple[Path, Path, list]:
     root = tmp_path_factory.mktemp("demo")
     content, output = root / "content", root / "output"
-    sources = load_sources(ROOT / "sources.toml")
-    outcomes = import_paths(
-        [DEMO],
-        ImportOptions(
-            content_dir=content, topic_for=sources.topic_for, default_topic=sources.default_topic
-        ),
-    )
+    options = ImportOptions(content_dir=content, **source_options(ROOT / "sources.toml"))
+    outcomes = import_paths([DEMO], options)
     command = [sys.executable, "-m", "pelican", str(content), "-s", str(ROOT / "pelicanconf.py"),
                "-o", str(output), "--fatal", "errors"]  # fmt: skip
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)

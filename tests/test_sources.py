@@ -125,3 +125,13 @@ def test_fetch_command_reports_a_malformed_file_in_one_line(tmp_path):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert lines == [f"Error: {bad}: [defaults] key 'timeout': expected a positive number, got -1"]
+
+
+def test_topics_table_must_map_names_to_topics():
+    from scripts.models import ConfigError
+    from scripts.sources import parse_sources
+
+    with pytest.raises(ConfigError, match=r"x\.toml: key 'topics'"):
+        parse_sources('[topics]\n"Tin y dược" = 5\n', "x.toml")
+    with pytest.raises(ConfigError, match="did you mean 'topics'"):
+        parse_sources('[topic]\n"a" = "b"\n', "x.toml")

@@ -194,3 +194,33 @@ def test_slow_extraction_is_quarantined_not_waited_for(tmp_path, monkeypatch):
     assert outcome.action == "quarantined" and "longer than 0.2 s" in outcome.reason
     assert time.monotonic() - started < 4
     assert not list(tmp_path.rglob("*.md"))
+
+
+def test_site_categories_map_to_archive_topics_and_policy_is_recorded(tmp_path):
+    from scripts.sources import parse_sources
+
+    sources = parse_sources(
+        """
+[topics]
+"Bệnh thường gặp" = "Sức khỏe"
+
+[[source]]
+name = "tn"
+home = "https://tinnhanh365.vn/"
+policy = "excerpt"
+[source.discovery]
+feeds = ["https://tinnhanh365.vn/rss"]
+""",
+        "t.toml",
+    )
+    options = ImportOptions(
+        content_dir=tmp_path, topic_alias=sources.topic_alias, policy_for=sources.policy_for
+    )
+    out = import_article(
+        _article(category="bệnh THƯỜNG gặp"), "a", options, ContentIndex.scan(tmp_path)
+    )
+    header = read_header(out.path)
+    assert header["Category"] == "Sức khỏe" and header["Policy"] == "excerpt"
+    other = _article(category="Kinh tế", via_url="https://webkhoedep.vn/x-1.html", source_url=None)
+    out = import_article(other, "b", options, ContentIndex.scan(tmp_path))
+    assert read_header(out.path)["Category"] == "Kinh tế" and "Policy" not in read_header(out.path)
