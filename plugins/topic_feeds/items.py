@@ -239,11 +239,17 @@ def identify(article, site: Site) -> Story | None:
         source_slug=slug_for(source) if source else None,
         source_url=source_url,
         via_urls=via_urls,
-        policy=policy_for(site.policies, _host(source_url), source),
+        policy=_article_policy(article) or policy_for(site.policies, _host(source_url), source),
         source_path=where,
         identity_url=identity_url,
         fingerprint=digest,
     )
+
+
+def _article_policy(article: Any) -> str | None:
+    """The policy the importer recorded from sources.toml (``Policy:`` metadata), if any."""
+    value = str(getattr(article, "policy", "") or "").strip().lower()
+    return value if value in ("full", "excerpt", "link") else None
 
 
 def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
