@@ -115,9 +115,10 @@ async def write_index(documents: Path, folder: str) -> int:
     """Index the search documents under ``documents`` into ``folder``; return the page count."""
     from pagefind.index import PagefindIndex
 
-    async with PagefindIndex() as index:
+    # Leaving the context writes the files, to the configured output_path; writing them
+    # explicitly as well would write them twice, the second time into the working directory.
+    async with PagefindIndex(config={"output_path": folder}) as index:
         result = await index.add_directory(str(documents))
-        await index.write_files(output_path=folder)
     return int(result.get("page_count", 0))
 
 
