@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.extract.hiding import parse_list
 from scripts.extract.html import ExtractOptions, extract_html
 from scripts.extract.sanitize import sanitize_html
 from scripts.models import Article, Capture, ExtractError
@@ -291,6 +292,10 @@ def test_element_hiding_list_removes_listed_boxes() -> None:
         "<div class='box-doi-tac'><p>Đối tác nội dung: sản phẩm làm đẹp chính hãng giá tốt.</p></div>"
         "<div data-ad-unit='x'><p>Nội dung của khối quảng bá không có nhãn nào.</p></div>"
     )
+    tail += (
+        "<section class='khoi-tai-tro'><p>Nội dung tài trợ không có nhãn, rất dài và trông như bài.</p>"
+        "</section><p>Mua ngay: <a href='https://quangcao.example.vn/sp?id=1'>sản phẩm giảm giá</a></p>"
+    )
     data = generic_page(tail=tail)
     plain = extract_html(Capture(data=data, kind="html", url="https://example.vn/a.html"))
     assert "Khuyến mãi lớn nhất" in plain.body_html  # nothing marks these boxes as clutter
@@ -301,6 +306,8 @@ def test_element_hiding_list_removes_listed_boxes() -> None:
     assert "Khuyến mãi lớn nhất" not in on_other.body_html
     assert "Đối tác nội dung" not in on_other.body_html
     assert "khối quảng bá" not in on_other.body_html
+    assert "Nội dung tài trợ không có nhãn" not in on_other.body_html
+    assert "quangcao.example.vn" not in on_other.body_html
     assert any(s.startswith("hidden-by-list") for s in on_other.report.stripped)
     on_example = extract_html(
         Capture(data=data, kind="html", url="https://example.vn/a.html"), options=options
@@ -389,3 +396,13 @@ def test_rotten_rule_falls_back_to_generic_with_a_warning() -> None:
     assert any("used generic extraction" in w for w in article.report.warnings)
     assert "Ai không nên uống nước rau má?" in article.body_html
     assert article.title == "Rau má giải nhiệt mùa hè: Uống thế nào cho đúng?"
+
+
+def test_hiding_list_keys_complex_selectors_by_a_literal() -> None:
+    rules = parse_list(
+        "##div.box-ads > a\n##a[href^='https://ads.example/']\n##body > div > span\n##.simple\n"
+    )
+    assert rules.classes == {"simple"}
+    assert ("https://ads.example/", False, "a[href^='https://ads.example/']") in rules.keyed
+    assert ("box-ads", True, "div.box-ads > a") in rules.keyed
+    assert len(rules.unkeyed) == 1

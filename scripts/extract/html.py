@@ -173,7 +173,7 @@ def extract_html(
     elif options.extra_strip:
         clean.strip_selectors(root, options.extra_strip, counts)
     if options.element_hiding:
-        hidden = apply_hiding(root, load_list(str(options.element_hiding)), page_host)
+        hidden = apply_hiding(root, load_list(str(options.element_hiding)), page_host, text)
         if hidden:
             counts["hidden-by-list"] += hidden
     if ruled.body is not None:
