@@ -358,7 +358,9 @@ def test_search_index_holds_every_article_once_with_d_folded(built_site):
 def test_publish_mode_uses_absolute_urls_under_a_sub_path_and_writes_cname(tmp_path, monkeypatch):
     monkeypatch.setenv("CLEARPRESS_SITEURL", PUBLISH_URL + "/")
     monkeypatch.setenv("CLEARPRESS_CNAME", "tin.example.vn")
+    monkeypatch.chdir(tmp_path)
     build = build_site(tmp_path / "out", conf="publishconf.py")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left in the cwd
     doc = page(build, HANOI)
     assert doc.xpath("//link[@rel='stylesheet']/@href") == [f"{PUBLISH_URL}/theme/css/main.css"]
     assert doc.xpath("//p[@class='kicker']/a/@href") == [f"{PUBLISH_URL}/thoi-su/"]
