@@ -784,3 +784,19 @@ def test_sanitizer_resolves_urls_under_the_site_path():
         f'<p><a href="{SITEURL}/tag/x/">t</a> <img src="{SITEURL}/images/a.jpg"> '
         f'<img src="{SITEURL}/suc-khoe/2024/b.png"><a>j</a></p>'
     )
+
+
+def test_site_relative_lead_image_resolves_from_the_site_root(tmp_path):
+    image = next((TEST_DATA / "images").iterdir()).name
+    article = (
+        "Title: Ảnh giữ lại trong kho\nDate: 2024-11-12T10:00:00+07:00\nCategory: Thời sự\n"
+        "Slug: anh-giu-lai\nSource: hanoi.gov.vn\nSource_URL: https://hanoi.gov.vn/tin/anh.html\n"
+        f"Image: images/{image}\n\nBài có ảnh đại diện lưu trong kho.\n"
+    )
+    build = build_site(tmp_path, extra={"thoi-su/2024/anh-giu-lai.md": article})
+    (entry,) = [
+        e for e in parse(build, "feeds/all.rss.xml").entries if e.link.endswith("anh-giu-lai.html")
+    ]
+    (enclosure,) = entry.enclosures
+    assert enclosure.href == f"{SITEURL}/images/{image}"
+    assert int(enclosure.length) == (TEST_DATA / "images" / image).stat().st_size

@@ -284,7 +284,8 @@ def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
     image_length = 0
     raw_image = meta.get("image")
     if raw_image:
-        candidate = absolute_url(str(raw_image), site_root=site.root, page_url=page_url)
+        # The importer writes a kept lead image as a site-relative path (images/<hash>.jpg).
+        candidate = absolute_url(str(raw_image), site_root=site.root, page_url=site.root + "/")
         if is_http_url(candidate):
             image, image_type, image_length = _image(candidate, site, static_sizes)
         else:
