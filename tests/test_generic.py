@@ -140,3 +140,26 @@ def test_deep_nesting_with_shallow_article_warns() -> None:
 def test_unreadable_pages_raise_cleanly(data: bytes) -> None:
     with pytest.raises((CaptureError, ExtractError)):
         extract_html(Capture(data=data, kind="html", origin="bad.html"))
+
+
+def test_evaluate_scores_a_small_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from scripts import evaluate
+
+    body = "".join(
+        f"<p>Sentence {i} of the article, with enough words to be counted.</p>" for i in range(9)
+    )
+    page = f"<html><head><title>T</title></head><body><nav><a href='/'>Home</a></nav><article>{body}</article></body></html>"
+    (tmp_path / "a.html").write_text(page, encoding="utf-8")
+    expected = " ".join(
+        f"Sentence {i} of the article, with enough words to be counted." for i in range(9)
+    )
+    meta = {"url": "http://fakehost/a", "articleBody": expected, "synthetic": False}
+    (tmp_path / "a.json").write_text(json.dumps(meta), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({**meta, "synthetic": True}), encoding="utf-8")
+    assert evaluate.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 pages" in out
+    assert "mean F1 1.0000" in out
+    assert evaluate.score("a b c", "a b d")[2] == pytest.approx(2 / 3)
