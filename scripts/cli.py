@@ -96,10 +96,10 @@ def import_command(
         default_jobs,
         import_captures,
         import_paths,
+        resource_lookup,
         source_options,
         summarize,
     )
-    from scripts.resources import CapturedResources
     from scripts.store import ContentIndex
 
     if not paths and not from_captures:
@@ -107,18 +107,15 @@ def import_command(
     if url and (len(paths) != 1 or from_captures):
         raise click.UsageError("--url applies to exactly one capture file")
     try:
-        warcs = [p for p in paths if p.is_dir() or p.name.endswith((".warc", ".warc.gz"))]
-        captures_dir = Path("captures")
-        if from_captures and captures_dir.is_dir():
-            warcs.append(captures_dir)
-        resources = CapturedResources.scan(warcs)
+        # Images are looked up in every WARC among the inputs (and in captures/ for fetched ones).
+        searched = [*paths, *([Path("captures")] if from_captures else [])]
         options = ImportOptions(
             content_dir=content_dir,
             url=url,
             category=category,
             force=force,
             jobs=jobs or default_jobs(),
-            resources=resources.get if len(resources) else None,
+            resources=resource_lookup(searched),
             **source_options(sources_path),  # type: ignore[arg-type]
         )
         outcomes = import_paths(paths, options) if paths else []

@@ -187,6 +187,15 @@ def _read_body(path: Path) -> str:
     return body
 
 
+def resource_lookup(paths: Iterable[Path]) -> Callable[[str], bytes | None] | None:
+    """Return a lookup of the images captured in the WARC files among ``paths`` (or None)."""
+    from scripts.resources import CapturedResources
+
+    warcs = [p for p in paths if p.is_dir() or p.name.endswith((".warc", ".warc.gz"))]
+    found = CapturedResources.scan(warcs)
+    return found.get if len(found) else None
+
+
 def _no_resources(url: str) -> bytes | None:
     return None
 
@@ -314,7 +323,14 @@ def _with_end(items: Iterator[Capture | Outcome]) -> Iterator[Capture | Outcome 
 
 
 def import_paths(paths: Iterable[Path], options: ImportOptions) -> list[Outcome]:
-    """Import every capture found under ``paths`` (files or folders), in a stable order."""
+    """Import every capture found under ``paths`` (files or folders), in a stable order.
+
+    Images are taken from the WARC files among ``paths`` unless ``options.resources`` says
+    where else to look.
+    """
+    paths = list(paths)
+    if options.resources is None:
+        options = replace(options, resources=resource_lookup(paths))
     index = ContentIndex.scan(options.content_dir)
     return list(import_captures(_read_all(paths), options, index))
 

@@ -42,8 +42,12 @@ def test_every_demo_capture_becomes_a_published_article(demo_site):
     assert summarize(outcomes) == f"{len(captures)} wrote", [
         (o.origin, o.action, o.reason) for o in outcomes if o.action != "wrote"
     ]
-    topics = {p.relative_to(content).parts[0] for p in content.rglob("*.md")}
+    topics = {p.relative_to(content).parts[0] for p in content.rglob("*.md")} - {"images"}
     assert len(topics) >= 6
+    # The demo's image responses (a WARC beside the pages) are kept locally, once each.
+    images = sorted((content / "images").iterdir())
+    assert len(images) == 8
+    assert sum(1 for p in content.rglob("*.md") if "{static}/images/" in p.read_text("utf-8")) == 4
 
 
 def test_demo_markdown_has_no_clutter_and_credits_the_source(demo_site):
