@@ -240,6 +240,8 @@ def extract_bounded(
         return None, "markup nested too deeply"
     except _Timeout:
         return None, f"extraction took longer than {time_limit:g} s"
+    except Exception as exc:  # one hostile page must never stop the whole run
+        return None, f"unexpected {type(exc).__name__} during extraction: {exc}"[:300]
     if not article.via_url and capture.url:
         article = replace(article, via_url=capture.url, via_site=host_of(capture.url))
     return article, ""

@@ -224,3 +224,20 @@ feeds = ["https://tinnhanh365.vn/rss"]
     other = _article(category="Kinh tế", via_url="https://webkhoedep.vn/x-1.html", source_url=None)
     out = import_article(other, "b", options, ContentIndex.scan(tmp_path))
     assert read_header(out.path)["Category"] == "Kinh tế" and "Policy" not in read_header(out.path)
+
+
+def test_an_unexpected_failure_quarantines_one_page_not_the_run(tmp_path, monkeypatch):
+    import scripts.importer as importer
+
+    real = importer.extract
+
+    def flaky(capture, url=None):
+        if "bua-sang" in capture.origin:
+            raise ImportError("a library is missing")
+        return real(capture, url=url)
+
+    monkeypatch.setattr(importer, "extract", flaky)
+    outcomes = import_paths([TEXT], ImportOptions(content_dir=tmp_path))
+    bad = [o for o in outcomes if "bua-sang" in o.origin]
+    assert bad[0].action == "quarantined" and "ImportError" in bad[0].reason
+    assert summarize(outcomes) == "2 wrote, 4 quarantined"
