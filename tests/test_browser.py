@@ -225,3 +225,29 @@ def test_the_watch_catches_a_request_to_another_host(browser):
     page.wait_for_timeout(200)
     context.close()
     assert watch.blocked == ["https://example.invalid/pixel.png"]
+
+
+@pytest.fixture(scope="module")
+def sub_path_url(built_site):
+    """Serve the site one folder down (``/output/``), as GitHub Pages serves a project site."""
+    import functools
+    import http.server
+    import threading
+
+    from tests.conftest import _QuietHandler
+
+    handler = functools.partial(_QuietHandler, directory=str(built_site.output.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{built_site.output.name}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_site_and_search_work_under_a_project_sub_path(watched, sub_path_url):
+    page, watch = watched
+    page.goto(sub_path_url)
+    assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # CSS loaded
+    found = search(page, sub_path_url, "da nang")
+    assert {href.removeprefix(sub_path_url) for href, _ in found} >= DANANG_PAGES
+    assert not [u for u in watch.requests if "/output/" not in u and "/pagefind/" in u]

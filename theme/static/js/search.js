@@ -16,7 +16,8 @@ const unfold = (text) => text.replace(/d\u0335/g, "đ").replace(/D\u0335/g, "Đ"
 async function load() {
   if (!engine) {
     engine = await import(new URL("pagefind/pagefind.js", root).href);
-    await engine.options({ excerptLength: 24 });
+    // Result URLs are site paths under the site root, also under a project sub-path.
+    await engine.options({ baseUrl: root.pathname, excerptLength: 24 });
     await engine.init();
   }
   return engine;
@@ -45,7 +46,7 @@ function resultItem(data) {
   article.className = "teaser";
   const h2 = document.createElement("h2");
   const a = document.createElement("a");
-  a.href = new URL(data.url.replace(/^\/+/, ""), root).href;
+  a.href = new URL(data.url, root).href;
   a.textContent = unfold(data.meta.title || data.url);
   h2.append(a);
   const meta = document.createElement("p");
