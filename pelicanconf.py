@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-AUTHOR = "ClearPress"
+# No AUTHOR: an article without Authors must not be credited to the archive itself.
 SITENAME = "ClearPress"
 SITESUBTITLE = "Kho lưu trữ tin tức sạch, không quảng cáo"
 SITEURL = ""
