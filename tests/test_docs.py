@@ -32,7 +32,9 @@ def test_every_sources_key_is_documented():
     names = [
         n for n in dir(sources) if n.endswith("_KEYS") and isinstance(getattr(sources, n), tuple)
     ]
-    keys = {key for name in names for key in getattr(sources, name)}
+    keys = {key for name in names if name != "_TOP_KEYS" for key in getattr(sources, name)}
+    for table in sources._TOP_KEYS:
+        assert f"`[{table}]`" in README or f"`[[{table}]]`" in README, table
     keys |= {f.name for f in dataclasses.fields(sources.Defaults)}
     assert len(names) >= 3 and "rate_limit" in keys
     missing = sorted(key for key in keys if f"| `{key}` |" not in README)
