@@ -406,3 +406,23 @@ def test_hiding_list_keys_complex_selectors_by_a_literal() -> None:
     assert ("https://ads.example/", False, "a[href^='https://ads.example/']") in rules.keyed
     assert ("box-ads", True, "div.box-ads > a") in rules.keyed
     assert len(rules.unkeyed) == 1
+
+
+def test_unknown_republisher_credit_and_original_link_found_outside_the_body() -> None:
+    data = (SITES / "webkhoedep.vn/cai-cach-hanh-chinh.html").read_bytes()
+    article = extract_html(Capture(data=data, kind="html"), url="https://tin-khac.vn/bai-1.html")
+    assert article.report.method == "generic"
+    assert article.source == "hanoi.gov.vn"
+    assert article.source_url is not None
+    assert article.source_url.startswith("https://hanoi.gov.vn/tintuc_sukien/")
+    assert "jsessionid" not in article.source_url and "fbclid" not in article.source_url
+    assert article.via_site == "tin-khac.vn"
+    assert not RESIDUE.findall(article.body_html)
+
+
+def test_sidebar_credit_does_not_make_an_original_a_reprint() -> None:
+    tail = "</div><div class='sidebar'><p>Nguồn: Bộ Y tế</p></div><div>"
+    article = extract_html(
+        Capture(data=generic_page(tail=tail), kind="html", url="https://baomau.vn/a")
+    )
+    assert article.source == "baomau.vn"

@@ -180,12 +180,18 @@ def extract_html(
         body = _detach(ruled.body)
     else:
         body = generic.extract_generic(body_root, title=title)
-        if (meta.lang or "vi").lower().startswith("vi"):
+        if ((rules.lang if rules else None) or meta.lang or "vi").lower().startswith("vi"):
             lead_text = lead.generic_lead(root, body)
     if lead_text:
         lead.insert_lead(body, lead_text)
+    lang = ((rules.lang if rules else None) or meta.lang or "vi").split("-")[0].lower()
     clean.remove_clutter(body, counts, by_class=method != "generic")
     credit = provenance.take_credit(body, base, page_host)
+    # Credits and "link gốc" boxes outside the body are a Vietnamese republisher convention.
+    if (credit.source is None or credit.url is None) and lang == "vi":
+        elsewhere = provenance.page_credit(root, text, base, page_host)
+        credit.source = credit.source or elsewhere.source
+        credit.url = credit.url or elsewhere.url
     lead.drop_title(body, title)
     first = lead.first_paragraph(body)
     dateline_site = lead.drop_dateline(first) if first is not None else None
@@ -214,9 +220,6 @@ def extract_html(
         own_names=(meta.publisher, meta.site_name, rules.name if rules else None, page_host),
     )
     image = clean_url(meta.image, base) if meta.image else None
-    lang = (rules.lang if rules and rules.lang else None) or (meta.lang or "vi").split("-")[
-        0
-    ].lower()
     report = build_report(
         method=method,
         title=title,

@@ -9,6 +9,7 @@ the page's canonical link, or the comment SingleFile writes at the top of a save
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from lxml import etree
 
 from scripts.boilerplate import credit_source, junk_kind
-from scripts.extract.textutil import drop_tree, inner_text
+from scripts.extract.textutil import drop_tree, inner_text, text_len
 from scripts.urls import clean_url, host_of, is_http_url
 
 _SINGLEFILE_URL = re.compile(r"^\s*url:\s*(\S+)", re.M)
@@ -123,6 +124,72 @@ def take_credit(body: etree._Element, base: str | None, page_host: str | None) -
         elif junk_kind(text) == "original-link-toggle":
             drop_tree(el)
     return found
+
+
+_SOURCE_CLASS = re.compile(r"source|nguon|credit|origin", re.I)
+_DOMAIN = re.compile(r"^[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|info|edu)\b", re.I)
+_URL_TEXT = re.compile(r"https?://[^\s<>\"']+")
+_SHARE_HOSTS = ("facebook.com", "zalo.me", "twitter.com", "x.com", "linkedin.com", "pinterest.com")
+
+
+_LINK_LABEL_TEXT = etree.XPath(
+    "//body//text()[contains(., 'link gốc') or contains(., 'Link gốc') or "
+    "contains(., 'LINK GỐC') or contains(., 'bài gốc') or contains(., 'Bài gốc')]"
+)
+# The start of a credit right after a tag in the page source: ">Theo X<", "> Nguồn: X<".
+_CREDIT_START = re.compile(r">\s*(?:Theo|THEO|theo|Nguồn|NGUỒN|nguồn)\b")
+
+
+def page_credit(
+    root: etree._Element, source: str, base: str | None, page_host: str | None
+) -> Credit:
+    """Find a credit line and a "Xem link gốc" link anywhere on the page (outside the body).
+
+    Used when the body held neither: republisher templates put both in the byline and in a
+    box under the article, which generic extraction rightly leaves out of the body.  The page
+    source is searched first with plain string tests, so pages without either cost almost
+    nothing.
+    """
+    found = Credit()
+    # Plain substring tests first: a case-blind regex over a 300 KB page costs milliseconds.
+    if "gốc" in source or "GỐC" in source:
+        for node in _LINK_LABEL_TEXT(root)[:20]:
+            holder = node.getparent()
+            for _ in range(3):  # the label, its box, the box's container
+                if holder is None or found.url:
+                    break
+                text = inner_text(holder) if text_len(holder) < 1000 else ""
+                found.url = _external_link(holder, text, base, page_host)
+                holder = holder.getparent()
+            if found.url:
+                break
+    for count, match in enumerate(_CREDIT_START.finditer(source)):
+        if count >= 50:
+            break
+        end = source.find("<", match.end(), match.end() + 120)
+        if end < 0:
+            continue
+        name = credit_source(html.unescape(source[match.start() + 1 : end]))
+        tag = source[source.rfind("<", max(match.start() - 400, 0), match.start()) : match.start()]
+        # Outside the body a credit must say so by class or name a domain: a sidebar
+        # teaser's "Nguồn: Bộ Y tế" must not turn an original article into a reprint.
+        if name and (_SOURCE_CLASS.search(tag) or _DOMAIN.search(name)):
+            found.source = name
+            break
+    return found
+
+
+def _external_link(
+    el: etree._Element, text: str, base: str | None, page_host: str | None
+) -> str | None:
+    """Return the first link (or bare URL text) in ``el`` that leaves the page's own site."""
+    candidates = [a.get("href", "") for a in el.iter("a")] + _URL_TEXT.findall(text)
+    for href in candidates:
+        url = clean_url(href, base)
+        host = host_of(url)
+        if host and host != page_host and not host.endswith(_SHARE_HOSTS):
+            return url
+    return None
 
 
 def _near_original_label(el: etree._Element) -> bool:
