@@ -395,6 +395,7 @@ def test_rotten_rule_falls_back_to_generic_with_a_warning() -> None:
     assert article.report.method == "generic"
     assert any("used generic extraction" in w for w in article.report.warnings)
     assert "Ai không nên uống nước rau má?" in article.body_html
+    assert article.body_html.startswith("<p>Nước rau má là thức uống")  # the rule's lead kept
     assert article.title == "Rau má giải nhiệt mùa hè: Uống thế nào cho đúng?"
 
 

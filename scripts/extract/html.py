@@ -152,6 +152,7 @@ def extract_html(
         raise ExtractError(f"{origin}: page has no <body>")
     page_chars = len(inner_text(body_root))
 
+    lang = ((rules.lang if rules else None) or meta.lang or "vi").split("-")[0].lower()
     title = meta.title
     lead_text: str | None = None
     ruled = ruled_mod.RuledPage()
@@ -180,11 +181,10 @@ def extract_html(
         body = _detach(ruled.body)
     else:
         body = generic.extract_generic(body_root, title=title)
-        if ((rules.lang if rules else None) or meta.lang or "vi").lower().startswith("vi"):
+        if not lead_text and lang == "vi":
             lead_text = lead.generic_lead(root, body)
     if lead_text:
         lead.insert_lead(body, lead_text)
-    lang = ((rules.lang if rules else None) or meta.lang or "vi").split("-")[0].lower()
     clean.remove_clutter(body, counts, by_class=method != "generic")
     credit = provenance.take_credit(body, base, page_host)
     # Credits and "link gốc" boxes outside the body are a Vietnamese republisher convention.
