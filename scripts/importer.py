@@ -23,7 +23,14 @@ from scripts.images import ImageSettings, keep_images
 from scripts.models import ArchiveError, Article, Capture
 from scripts.readers import expand_paths, read_file
 from scripts.slugs import slugify
-from scripts.store import ContentIndex, article_path, candidate_paths, identity_of, write_atomic
+from scripts.store import (
+    ContentIndex,
+    article_path,
+    candidate_paths,
+    identity_of,
+    read_body,
+    write_atomic,
+)
 from scripts.urls import host_of
 
 DEFAULT_TOPIC = "Tin tức"
@@ -142,6 +149,9 @@ def import_article(
         k: header[k] for k in ("Source_URL", "Via_URL", "Title", "Date") if k in header
     }
     existing = index.by_identity.get(identity_of(identity_header))
+    if existing is None and article.via_url:
+        # The same story from another site, without an original URL to say so: compare text.
+        existing = index.find_copy(body, article.source_url, header.get("Date"))
     action = "draft" if draft else "wrote"
     if existing is not None:
         vias = _merge_vias(existing.via_urls, article.via_url)
@@ -150,7 +160,7 @@ def import_article(
             # Another site's copy of an article we already have: record where else it appeared.
             merged = dict(existing.header)
             merged["Via_URL"] = ", ".join(vias)
-            text = render_markdown(merged, _read_body(existing.path))
+            text = render_markdown(merged, read_body(existing.path))
             changed = write_atomic(existing.path, text)
             index.add(existing.path, merged)
             return Outcome(
@@ -179,12 +189,6 @@ def import_article(
     write_atomic(path, text)
     index.add(path, header)
     return Outcome(action, origin, path, "; ".join(reasons) if draft else "", article.title)
-
-
-def _read_body(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    _, _, body = text.partition("\n\n")
-    return body
 
 
 def resource_lookup(paths: Iterable[Path]) -> Callable[[str], bytes | None] | None:

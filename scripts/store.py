@@ -16,6 +16,7 @@ Three promises, each tested:
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import os
 import tempfile
@@ -48,6 +49,7 @@ class ContentIndex:
     root: Path
     by_identity: dict[str, StoredArticle] = field(default_factory=dict)
     by_path: dict[Path, StoredArticle] = field(default_factory=dict)
+    _fingerprints: dict[Path, int | None] | None = None  # read lazily: only copies need them
 
     @classmethod
     def scan(cls, root: Path) -> ContentIndex:
@@ -76,7 +78,49 @@ class ContentIndex:
         if self.by_identity[stored.identity].path == path:
             self.by_identity[stored.identity] = stored
         self.by_path[path] = stored
+        if self._fingerprints is not None:
+            self._fingerprints.pop(path, None)
         return stored
+
+    def fingerprint(self, path: Path) -> int | None:
+        """Return the SimHash of a stored article's body, reading it on first use."""
+        from scripts.fingerprint import simhash, words_of
+
+        if self._fingerprints is None:
+            self._fingerprints = {}
+        if path not in self._fingerprints:
+            self._fingerprints[path] = simhash(words_of(read_body(path)))
+        return self._fingerprints[path]
+
+    def find_copy(
+        self, body: str, source_url: str | None, date: str | None
+    ) -> StoredArticle | None:
+        """Return the stored article ``body`` is a near-duplicate of, if any.
+
+        A republished copy carries the original's publication date, so only articles dated
+        within a day are compared (which keeps this cheap in a large archive).  Articles
+        crediting two different original URLs are different stories even if alike (two
+        agencies' reports of one event); without a URL on either side, text decides.
+        """
+        from scripts.fingerprint import same_story, simhash, words_of
+
+        words = words_of(body)
+        mine = simhash(words)
+        if mine is None or not date:
+            return None
+        day = _day(date)
+        for path in sorted(self.by_path):
+            stored = self.by_path[path]
+            other_day = _day(stored.header.get("Date", ""))
+            if day is None or other_day is None or abs(other_day - day) > 1:
+                continue
+            other_url = stored.header.get("Source_URL")
+            if source_url and other_url and other_url != source_url:
+                continue
+            theirs = self.fingerprint(path)
+            if same_story(words, words_of(read_body(path)), mine, theirs):
+                return stored
+        return None
 
 
 def read_header(path: Path) -> dict[str, str]:
@@ -95,6 +139,23 @@ def read_header(path: Path) -> dict[str, str]:
     except OSError as exc:
         raise StoreError(f"{path}: cannot read ({exc.strerror})") from exc
     return header
+
+
+def _day(date: str) -> int | None:
+    """Return a ``Date`` header's calendar day as an ordinal (None if unreadable)."""
+    try:
+        return datetime.date.fromisoformat(date[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def read_body(path: Path) -> str:
+    """Return the Markdown body of a content file (everything after the header)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror})") from exc
+    return text.partition("\n\n")[2]
 
 
 def split_urls(value: str) -> tuple[str, ...]:

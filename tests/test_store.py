@@ -221,7 +221,12 @@ feeds = ["https://tinnhanh365.vn/rss"]
     )
     header = read_header(out.path)
     assert header["Category"] == "Sức khỏe" and header["Policy"] == "excerpt"
-    other = _article(category="Kinh tế", via_url="https://webkhoedep.vn/x-1.html", source_url=None)
+    other = _article(
+        category="Kinh tế",
+        via_url="https://webkhoedep.vn/x-1.html",
+        source_url=None,
+        body_html="<p>Giá lúa tăng mạnh.</p>",
+    )
     out = import_article(other, "b", options, ContentIndex.scan(tmp_path))
     assert read_header(out.path)["Category"] == "Kinh tế" and "Policy" not in read_header(out.path)
 
@@ -241,3 +246,66 @@ def test_an_unexpected_failure_quarantines_one_page_not_the_run(tmp_path, monkey
     bad = [o for o in outcomes if "bua-sang" in o.origin]
     assert bad[0].action == "quarantined" and "ImportError" in bad[0].reason
     assert summarize(outcomes) == "2 wrote, 4 quarantined"
+
+
+COPY_BODY = "".join(
+    f"<p>Đoạn {i}: Ủy ban nhân dân thành phố Đà Nẵng vừa công bố kế hoạch mở rộng tuyến buýt "
+    f"điện ven biển thêm {i + 3} km, kết nối các khu du lịch phía nam với trung tâm.</p>"
+    for i in range(6)
+)
+
+
+def test_same_text_from_another_site_without_original_url_is_merged(tmp_path):
+    options = ImportOptions(content_dir=tmp_path)
+    first = _article(source_url=None, body_html=COPY_BODY)
+    out = import_article(first, "a", options, ContentIndex.scan(tmp_path))
+    copy = _article(
+        source_url=None,
+        title="Đà Nẵng mở rộng buýt điện (bài đăng lại)",
+        via_url="https://webkhoedep.vn/thoi-su/buyt-dien-5.html",
+        body_html="<p>webkhoedep.vn đăng lại.</p>" + COPY_BODY.replace("Đoạn 5", "Phần cuối"),
+    )
+    again = import_article(copy, "b", options, ContentIndex.scan(tmp_path))
+    assert again.action == "merged" and again.path == out.path
+    assert read_header(out.path)["Via_URL"].endswith(
+        ", https://webkhoedep.vn/thoi-su/buyt-dien-5.html"
+    )
+    assert len(_files(tmp_path)) == 1
+    # A different story on the same day stays its own article.
+    other = _article(
+        source_url=None,
+        title="Hà Nội trồng thêm cây xanh",
+        via_url="https://webkhoedep.vn/thoi-su/cay-xanh-6.html",
+        body_html="".join(
+            f"<p>Hà Nội trồng mới {i * 1000} cây xanh trên các tuyến phố nội đô trong quý {i}, "
+            "ưu tiên các loài cây bản địa có tán rộng và ít rụng lá.</p>"
+            for i in range(6)
+        ),
+    )
+    assert import_article(other, "c", options, ContentIndex.scan(tmp_path)).action == "wrote"
+    # Two different original URLs are two stories, however alike.
+    elsewhere = ImportOptions(content_dir=tmp_path / "two")
+    one = _article(source_url="https://danang.gov.vn/buyt.htm", body_html=COPY_BODY)
+    agency = _article(
+        source_url="https://baochinhphu.vn/buyt-dien.htm",
+        via_url="https://tinnhanh365.vn/x-7.html",
+        body_html=COPY_BODY,
+    )
+    assert (
+        import_article(one, "d", elsewhere, ContentIndex.scan(tmp_path / "two")).action == "wrote"
+    )
+    index = ContentIndex.scan(tmp_path / "two")
+    assert import_article(agency, "e", elsewhere, index).action == "wrote"
+
+
+def test_fingerprints_separate_copies_from_other_articles():
+    from scripts.fingerprint import distance, resemblance, same_story, simhash, words_of
+
+    words = words_of(COPY_BODY)
+    edited = words_of("<p>Bản đăng lại.</p>" + COPY_BODY.replace("Đoạn 5", "Phần cuối"))
+    unrelated = words_of(COPY_BODY.replace("buýt điện ven biển", "cầu vượt sông Hàn") * 1)
+    a, b = simhash(words), simhash(edited)
+    assert a is not None and b is not None and distance(a, b) <= 12
+    assert same_story(words, edited, a, b)
+    assert resemblance(words, unrelated) < resemblance(words, edited)
+    assert simhash(words[:10]) is None
