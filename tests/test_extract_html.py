@@ -427,3 +427,10 @@ def test_sidebar_credit_does_not_make_an_original_a_reprint() -> None:
         Capture(data=generic_page(tail=tail), kind="html", url="https://baomau.vn/a")
     )
     assert article.source == "baomau.vn"
+
+
+def test_generic_vnexpress_style_page_drops_breadcrumb_and_place_stamp() -> None:
+    article = extract_fixture("vnexpress.net/benh-vien-tinh-ghep-gan.html", use_rules=False)
+    assert article.body_html.startswith("<p>Ê-kíp bác sĩ bệnh viện tỉnh")
+    assert "Thanh Hóa" not in article.body_html
+    assert "Tin tức</a>" not in article.body_html

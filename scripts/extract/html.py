@@ -185,7 +185,9 @@ def extract_html(
             lead_text = lead.generic_lead(root, body)
     if lead_text:
         lead.insert_lead(body, lead_text)
-    clean.remove_clutter(body, counts, by_class=method != "generic")
+    # Class-token clutter rules are tuned on Vietnamese news CMSs; on other generic pages the
+    # scorer's own class weighting is safer (measured on the development corpus).
+    clean.remove_clutter(body, counts, by_class=method != "generic" or lang == "vi")
     credit = provenance.take_credit(body, base, page_host)
     # Credits and "link gốc" boxes outside the body are a Vietnamese republisher convention.
     if (credit.source is None or credit.url is None) and lang == "vi":

@@ -17,6 +17,7 @@ from scripts.extract import metadata
 from scripts.extract.textutil import drop_tree, inner_text
 
 MAX_SUMMARY = 300
+_STAMP = re.compile(r"location|stamp|dateline|place", re.I)
 # Publication names as a lead prefix: "(Dân trí) - ", "(NLĐO) - ", "TTO - ", "SKĐS - ".
 _NAMED_DATELINE = re.compile(
     r"^(?:\((?P<site>[^()\n]{2,30})\)|"
@@ -49,7 +50,14 @@ def _strip_prefix(el: etree._Element, count: int) -> None:
 
 
 def drop_dateline(el: etree._Element) -> str | None:
-    """Remove a ``webkhoedep.vn - `` or ``(Dân trí) -`` prefix from ``el``; return the name."""
+    """Remove a ``webkhoedep.vn - `` or ``(Dân trí) -`` prefix from ``el``; return the name.
+
+    A place stamp element (VnExpress-style ``<span class="location-stamp">Hà Nội</span>``) goes
+    too: once styling is gone it runs into the first word.
+    """
+    for stamp in list(el.iter()):
+        if stamp is not el and _STAMP.search(f"{stamp.get('class', '')} {stamp.get('id', '')}"):
+            drop_tree(stamp)
     text = "".join(el.itertext())
     stripped = text.lstrip()
     site, rest = split_dateline(stripped)
