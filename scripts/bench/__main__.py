@@ -201,7 +201,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="clearpress-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     _apply_settings_options(args, work)
-    report = Report(setup=detect_setup())
+    try:
+        report = Report(setup=detect_setup())
+    except BenchError as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        return 1
     report.setup["seed"] = args.seed
     log(f"working in {work}; plugins active: {', '.join(report.setup['plugins_active']) or 'none'}")
     try:

@@ -67,6 +67,7 @@ def committed_settings(work: Path, revision: str = "HEAD") -> Path:
         "\n# Added by scripts.bench: paths relative to the repository, not to this copy.\n"
         f"THEME = {str(ROOT)!r} + '/' + THEME if not THEME.startswith('/') else THEME\n"
         f"PLUGIN_PATHS = [p if p.startswith('/') else {str(ROOT)!r} + '/' + p for p in PLUGIN_PATHS]\n"
+        f"PATH = {str(ROOT)!r} + '/' + PATH if not PATH.startswith('/') else PATH\n"
     )
     work.mkdir(parents=True, exist_ok=True)
     path = work / f"pelicanconf-{revision}.py"
@@ -132,7 +133,10 @@ def detect_setup(settings_path: Path | None = None) -> dict[str, Any]:
     from pelican.settings import read_settings
 
     settings_path = settings_path or clearpress_settings()
-    settings = read_settings(str(settings_path))
+    try:
+        settings = read_settings(str(settings_path))
+    except (ValueError, OSError, SyntaxError) as exc:
+        raise BenchError(f"{settings_path}: Pelican cannot read these settings: {exc}") from exc
     wanted = [str(p) for p in settings.get("PLUGINS") or []]
     paths = [Path(p) for p in settings.get("PLUGIN_PATHS") or []]
     found = [name for name in wanted if any((p / name / "__init__.py").is_file() for p in paths)]
