@@ -72,7 +72,7 @@ def markdown_paths(content: Path, limit: int = 2000) -> list[dict[str, Any]]:
     from markdown_it import MarkdownIt
 
     bodies = _bodies(content, limit)
-    rows = []
+    rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     reference = [_convert_fresh(text) for text in bodies]
     base = time.perf_counter() - started
@@ -261,7 +261,7 @@ def phase_build(content: Path, output: Path, overrides: dict[str, Any]) -> dict[
     Writer.write_file = _timed(
         templates, lambda self, name, template, *a, **k: template.name, Writer.write_file
     )
-    jinja2.Template.render = _timed(
+    jinja2.Template.render = _timed(  # type: ignore[method-assign]
         renders, lambda self, *a, **k: self.name or "?", jinja2.Template.render
     )
     settings = read_settings(
@@ -279,7 +279,7 @@ def phase_build(content: Path, output: Path, overrides: dict[str, Any]) -> dict[
                     setattr(cls, method, _timed(phases, f"{cls.__name__}.{method}", getattr(cls, method)))  # fmt: skip
         return classes
 
-    pelican._get_generator_classes = wrapped_classes  # type: ignore[method-assign]
+    pelican._get_generator_classes = wrapped_classes
     started = time.perf_counter()
     pelican.run()
     total = time.perf_counter() - started

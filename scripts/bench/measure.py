@@ -258,6 +258,22 @@ def _prepare(path_text: str) -> tuple[str, Any]:
         return "quarantined", str(exc) or type(exc).__name__
 
 
+def import_jobs(captures: Path, content: Path, workers: int) -> ImportResult | None:
+    """Time the importer's own parallel mode (``ImportOptions.jobs``), if it has one."""
+    from dataclasses import fields
+
+    from scripts.importer import ImportOptions, import_paths
+
+    if "jobs" not in {f.name for f in fields(ImportOptions)}:
+        return None
+    started = time.perf_counter()
+    outcomes = import_paths([captures], ImportOptions(content_dir=content, jobs=workers))
+    wall = time.perf_counter() - started
+    written = sum(o.action in ("wrote", "updated", "merged") for o in outcomes)
+    quarantined = sum(o.action == "quarantined" for o in outcomes)
+    return ImportResult("import_paths jobs", len(outcomes), written, quarantined, wall, workers)
+
+
 def import_parallel(paths: list[Path], content: Path, workers: int) -> ImportResult:
     """Extract and convert in a process pool, write in this process (paths stay deterministic).
 
@@ -285,7 +301,7 @@ def import_parallel(paths: list[Path], content: Path, workers: int) -> ImportRes
             index.add(path, header)
             written += 1
     wall = time.perf_counter() - started
-    return ImportResult("parallel", len(paths), written, quarantined, wall, workers)
+    return ImportResult("bench pool", len(paths), written, quarantined, wall, workers)
 
 
 def import_single(paths: list[Path], captures: Path, content: Path) -> ImportResult:
@@ -309,14 +325,18 @@ def measure_imports(work: Path, n: int, seed: int, styles: tuple[str, ...]) -> l
     single = import_single(paths, captures, work / "content-single")
     workers = os.cpu_count() or 1
     log(f"importing with {workers} worker processes")
-    parallel = import_parallel(paths, work / "content-parallel", workers)
-    for result in (single, parallel):
+    results = [single]
+    jobs = import_jobs(captures, work / "content-jobs", workers)
+    if jobs is not None:
+        results.append(jobs)
+    results.append(import_parallel(paths, work / "content-parallel", workers))
+    for result in results:
         if result.written < 0.95 * n:
             raise BenchError(
                 f"{result.mode} import wrote only {result.written} of {n} generated captures "
                 f"({result.quarantined} quarantined): the generator and the importer disagree"
             )
-    return [single, parallel]
+    return results
 
 
 # --- builds -----------------------------------------------------------------------------------
