@@ -434,3 +434,21 @@ def test_generic_vnexpress_style_page_drops_breadcrumb_and_place_stamp() -> None
     assert article.body_html.startswith("<p>Ê-kíp bác sĩ bệnh viện tỉnh")
     assert "Thanh Hóa" not in article.body_html
     assert "Tin tức</a>" not in article.body_html
+
+
+def test_text_before_the_first_element_stays_text() -> None:
+    assert sanitize_html("&lt;script&gt;x()&lt;/script&gt; chữ<p>Đoạn.</p>") == (
+        "&lt;script&gt;x()&lt;/script&gt; chữ<p>Đoạn.</p>"
+    )
+    page = "<title>t</title><span>&lt;b&gt;Chú ý&lt;/b&gt; &lt;script&gt;x()&lt;/script&gt;</span>"
+    article = extract_html(Capture(data=page.encode(), kind="html", origin="t.html"))
+    assert "<script" not in article.body_html and "<b>" not in article.body_html
+    assert "&lt;b&gt;Chú ý&lt;/b&gt;" in article.body_html
+
+
+def test_inline_code_holds_no_blocks() -> None:
+    cleaned = sanitize_html(
+        "<p>Lệnh <code>a<br><br>b</code> chạy.</p><pre><code>x<br>y</code></pre>"
+    )
+    assert "<code>a  b</code>" in cleaned
+    assert "<pre><code>x<br>y</code></pre>" in cleaned

@@ -46,7 +46,10 @@ def test_rule_file_cases(host: str, page: str, url: str, expected: str) -> None:
     golden = ROOT / expected
     if UPDATE:
         golden.write_text(markdown, encoding="utf-8")
-    assert markdown == golden.read_text(encoding="utf-8")
+    assert markdown == golden.read_text(encoding="utf-8"), (
+        f"{expected} differs; after an intended extractor or converter change, rerun with "
+        "CLEARPRESS_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 def test_rules_for_matches_subdomains_and_ignores_others() -> None:

@@ -9,6 +9,7 @@ rules* when the host has a rule file, else by the *generic* scorer → ``clean``
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -109,7 +110,7 @@ def _resolve_links(body: etree._Element, base: str | None) -> None:
 def _serialise(body: etree._Element) -> tuple[str, str]:
     for h1 in body.iter("h1"):
         h1.tag = "h2"
-    inner = body.text or ""
+    inner = html.escape(body.text or "", quote=False)  # decoded text: escape it again
     inner += "".join(etree.tostring(c, encoding="unicode", method="html") for c in body)
     return sanitize_with_text(inner)
 
@@ -222,6 +223,9 @@ def extract_html(
         own_names=(meta.publisher, meta.site_name, rules.name if rules else None, page_host),
     )
     image = clean_url(meta.image, base) if meta.image else None
+    if not is_http_url(image):
+        first_img = body.find(".//img[@src]")  # no declared lead image: the first in the body
+        image = first_img.get("src") if first_img is not None else None
     report = build_report(
         method=method,
         title=title,

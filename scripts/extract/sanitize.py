@@ -9,6 +9,7 @@ by default.  Lazy image attributes are resolved *before* this step because nh3 d
 
 from __future__ import annotations
 
+import html
 import re
 
 import lxml.html
@@ -101,6 +102,31 @@ def _has_text(el: etree._Element) -> bool:
     return not _SPACE_ONLY.match(el.text_content() or "")
 
 
+_BLOCKS = ("p", "div", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "table",
+           "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "figure", "figcaption", "pre",
+           "dl", "dt", "dd", "hr")  # fmt: skip
+
+
+def _flatten_inline_code(root: lxml.html.HtmlElement) -> None:
+    """Keep inline ``<code>`` inline: unwrap blocks and line breaks a broken page put inside.
+
+    Markdown writes inline code as a backtick span, which a paragraph break ends; whatever
+    followed would then be read as raw HTML.  ``<pre><code>`` is a block and is left alone.
+    """
+    for code in list(root.iter("code")):
+        parent = code.getparent()
+        if parent is not None and parent.tag == "pre":
+            continue
+        for inner in list(code.iter("br", *_BLOCKS)):
+            if inner is code:
+                continue
+            inner.tail = " " + (inner.tail or "")
+            if inner.tag in ("br", "hr"):
+                inner.drop_tree()
+            else:
+                inner.drop_tag()
+
+
 def _drop_empty(fragment: str) -> tuple[str, str]:
     """Remove links without a target or text and paragraphs/captions with nothing in them."""
     if not fragment.strip():
@@ -111,10 +137,13 @@ def _drop_empty(fragment: str) -> tuple[str, str]:
             a.drop_tag()
         elif not _has_text(a) and a.find(".//img") is None:
             a.drop_tree()
+    _flatten_inline_code(root)
     for tag in ("p", "figcaption", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure"):
         for el in list(root.iter(tag)):
             if not _has_text(el) and next(el.iter(*_MEDIA), None) is None:
                 el.drop_tree()
-    out = (root.text or "").strip()
+    # Text before the first element is decoded text: escape it again, or "&lt;script&gt;"
+    # written by the page would come back as a live tag.
+    out = html.escape((root.text or "").strip(), quote=False)
     out += "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
     return out.strip(), " ".join("".join(root.itertext()).split())
