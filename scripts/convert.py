@@ -34,7 +34,7 @@ _URL_SCHEMES = frozenset({*SAFE_SCHEMES, "mailto"})
 _FIGURE_TAGS = {"figure", "img", "figcaption", "a", "em", "strong", "i", "b", "br", "cite"}
 _FIGURE_ATTRS = {
     "figure": {"data-origin"},
-    "img": {"src", "alt", "title", "width", "height", "data-origin"},
+    "img": {"src", "alt", "title", "width", "height", "data-origin", "referrerpolicy"},
     "a": {"href", "title"},
 }
 
@@ -138,6 +138,9 @@ def serialize_figure(el: Tag) -> str:
             origin = _safe_url(str(img.get("data-origin") or ""))
             if origin:
                 extra += f' data-origin="{html.escape(origin, quote=True)}"'
+            if src.startswith(("http://", "https://")):
+                # A hotlinked image (the source's policy says so): tell its host nothing.
+                extra += ' referrerpolicy="no-referrer"'
             parts.append(f'<img src="{html.escape(src, quote=True)}" alt="{alt}"{extra}>')
     caption_el = el.find("figcaption")
     if caption_el is not None:

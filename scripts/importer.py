@@ -79,11 +79,18 @@ def source_options(sources_path: Path) -> dict[str, object]:
     from scripts.sources import load_sources
 
     sources = load_sources(sources_path)
+
+    def images_for(article: Article) -> ImageSettings:
+        key = article.via_url or article.via_site
+        policy, width = sources.images_for(key) if key else sources.images_for("")
+        return ImageSettings(policy=policy, max_width=width)
+
     return {
         "topic_for": sources.topic_for,
         "default_topic": sources.default_topic,
         "topic_alias": sources.topic_alias,
         "policy_for": sources.policy_for,
+        "images_for": images_for,
     }
 
 

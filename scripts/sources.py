@@ -28,6 +28,7 @@ from scripts.slugs import fold
 from scripts.urls import host_of, is_http_url
 
 POLICIES = ("full", "excerpt", "link")
+IMAGE_POLICIES = ("localise", "hotlink", "drop")
 TRAILING_SLASH = ("keep", "strip")
 
 
@@ -50,6 +51,9 @@ class Defaults:
     max_attempts: int = 3  # runs that may try one article before it is given up
     allow_private: bool = False  # allow private, loopback and link-local addresses
     warc_max_bytes: int = 100_000_000  # start a new capture file past this size
+    images: str = "localise"  # localise | hotlink | drop: what happens to article images
+    image_max_width: int = 1200  # kept images are scaled down to this width
+    max_images: int = 40  # images fetched per article page at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,8 @@ class Source:
     policy: str = "full"
     trailing_slash: str = "keep"
     enabled: bool = True
+    images: str = "localise"
+    image_max_width: int = 1200
 
     @property
     def host(self) -> str:
@@ -155,6 +161,13 @@ class Sources:
             if _topic_key(alias) == wanted:
                 return topic
         return name
+
+    def images_for(self, url_or_host: str) -> tuple[str, int]:
+        """Return (image policy, maximum width) of the source a URL or host belongs to."""
+        source = self.source_for(url_or_host)
+        if source is None:
+            return self.defaults.images, self.defaults.image_max_width
+        return source.images, source.image_max_width
 
     def policy_for(self, url_or_host: str) -> str:
         """Return the publishing policy of the source a URL or host belongs to."""
@@ -282,6 +295,9 @@ def _load_defaults(path: str, table: Any) -> Defaults:
         max_attempts=c.positive("max_attempts", base.max_attempts, int),
         allow_private=c.get("allow_private", bool, base.allow_private, "true or false"),
         warc_max_bytes=c.positive("warc_max_bytes", base.warc_max_bytes, int),
+        images=c.string("images", base.images, IMAGE_POLICIES),
+        image_max_width=c.positive("image_max_width", base.image_max_width, int),
+        max_images=c.non_negative("max_images", base.max_images, int),
     )
 
 
@@ -290,7 +306,7 @@ _LISTING_KEYS = ("url", "link_selector", "next_selector", "max_pages")
 _DISCOVERY_KEYS = ("feeds", "listings", "sitemaps", "depth")
 _SOURCE_KEYS = (
     "name", "home", "discovery", "allow", "deny", "topic", "lang", "rate_limit", "concurrency",
-    "policy", "trailing_slash", "enabled",
+    "policy", "trailing_slash", "enabled", "images", "image_max_width",
 )  # fmt: skip
 
 
@@ -355,6 +371,8 @@ def _load_source(path: str, index: int, table: Any, defaults: Defaults) -> Sourc
         policy=c.string("policy", defaults.policy, POLICIES),
         trailing_slash=c.string("trailing_slash", "keep", TRAILING_SLASH),
         enabled=c.get("enabled", bool, True, "true or false"),
+        images=c.string("images", defaults.images, IMAGE_POLICIES),
+        image_max_width=c.positive("image_max_width", defaults.image_max_width, int),
     )
 
 

@@ -64,6 +64,20 @@ LAST_MODIFIED = "Sat, 28 Nov 2026 01:00:00 GMT"
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 
 
+def _picture(slug: str) -> bytes:
+    """Return a small JPEG whose colour depends on ``slug`` (made here, never downloaded)."""
+    import io
+    import zlib
+
+    from PIL import Image
+
+    value = zlib.crc32(slug.encode())
+    colour = (value & 255, value >> 8 & 255, value >> 16 & 255)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def article_html(slug: str, title: str, section: str) -> bytes:
     """Return an article page with the clutter a republisher wraps around it."""
     body = f"""<!DOCTYPE html>
@@ -78,6 +92,7 @@ def article_html(slug: str, title: str, section: str) -> bytes:
 <div class="detail-content">
 <p>Theo các chuyên gia, {title.lower()} là chủ đề được nhiều người quan tâm.</p>
 <figure><img src="/anh/{slug}.jpg" alt="{title}"><figcaption>Ảnh minh họa</figcaption></figure>
+<img src="/px.gif?id={slug}" width="1" height="1" alt="">
 <p>Người dân được khuyến cáo theo dõi thông tin chính thức.</p>
 </div>
 <p class="source-credit">Nguồn: hanoi.gov.vn</p>
@@ -244,6 +259,12 @@ class _Handler(BaseHTTPRequestHandler):
             slug = path.removeprefix("/bai-viet/").removesuffix(".html")
             if slug in ARTICLES:
                 self._send(200, article_html(slug, *ARTICLES[slug]))
+            else:
+                self._send(404, b"Not found")
+        elif path.startswith("/anh/") and path.endswith(".jpg"):
+            slug = path.removeprefix("/anh/").removesuffix(".jpg")
+            if slug in ARTICLES:
+                self._send(200, _picture(slug), "image/jpeg")
             else:
                 self._send(404, b"Not found")
         elif path == "/cu/gia-vang":

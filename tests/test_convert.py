@@ -46,7 +46,7 @@ def test_structure_survives():
     assert "<strong>đậm</strong>" in html and "<em>nghiêng</em>" in html
     assert html.count("<li>") == 3 and "<blockquote>" in html
     assert "<td>Hà Nội</td>" in html and "<th>Số ca</th>" in html
-    assert '<img src="https://cdn.vn/a.jpg" alt="Hội nghị">' in html
+    assert '<img src="https://cdn.vn/a.jpg" alt="Hội nghị" referrerpolicy="no-referrer">' in html
     assert "<figcaption>Toàn cảnh hội nghị</figcaption>" in html
 
 

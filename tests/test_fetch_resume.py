@@ -102,6 +102,7 @@ def committed(tmp_path: Path) -> dict[str, tuple[str, int]]:
     with sqlite3.connect(path) as db:
         rows = db.execute(
             "SELECT key, warc_file, warc_offset FROM urls WHERE status = 'captured'"
+            " AND kind = 'article'"
         ).fetchall()
     return {key: (file, offset) for key, file, offset in rows}
 
@@ -110,13 +111,17 @@ def check_archive(tmp_path: Path, site: FakeSite, before: dict[str, tuple[str, i
     captures = tmp_path / "captures"
     assert list(captures.rglob("*.open")) == []
     seen: Counter[str] = Counter()
+    images: Counter[str] = Counter()
     for path in captures.rglob("*.warc.gz"):
         gzip.decompress(path.read_bytes())
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type == "response":
-                    seen[record.rec_headers.get_header("WARC-Target-URI")] += 1
+                    kind = record.http_headers.get_header("Content-Type") or ""
+                    bucket = images if kind.startswith("image/") else seen
+                    bucket[record.rec_headers.get_header("WARC-Target-URI")] += 1
     assert seen == Counter(dict.fromkeys(site.article_urls(), 1)), "lost or duplicate capture"
+    assert set(images.values()) <= {1}, "duplicate image capture"
     after = committed(tmp_path)
     assert set(after) == site.article_urls()
     for key, place in before.items():

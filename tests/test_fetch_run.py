@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakesite import FAULTS, FAULTS_RECOVERING, FakeSite, sources_toml
+from fakesite import ARTICLES, FAULTS, FAULTS_RECOVERING, FakeSite, sources_toml
 from warcio.archiveiterator import ArchiveIterator
 
 from scripts.fetch import all_captures, mark_imported, pending_captures
@@ -32,15 +32,17 @@ def warc_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.warc.gz"))
 
 
-def responses_by_uri(root: Path) -> Counter[str]:
-    """Count response records per WARC-Target-URI, reading every file with warcio itself."""
+def responses_by_uri(root: Path, *, images: bool = False) -> Counter[str]:
+    """Count page (or, with ``images``, image) responses per WARC-Target-URI, read by warcio."""
     seen: Counter[str] = Counter()
     for path in warc_files(root):
         gzip.decompress(path.read_bytes())  # each file is valid gzip to the end
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type == "response":
-                    seen[record.rec_headers.get_header("WARC-Target-URI")] += 1
+                    kind = record.http_headers.get_header("Content-Type") or ""
+                    if kind.startswith("image/") == images:
+                        seen[record.rec_headers.get_header("WARC-Target-URI")] += 1
     return seen
 
 
@@ -84,7 +86,12 @@ def test_every_article_captured_exactly_once_and_failures_explained(site, tmp_pa
     assert set(reasons) == set(FAULTS) - set(FAULTS_RECOVERING)
     for path, reason in reasons.items():
         assert reason in failed[site.url(path)]
-    stored = dict(rows(tmp_path, "SELECT key, last_error FROM urls WHERE status = 'failed'"))
+    stored = dict(
+        rows(
+            tmp_path,
+            "SELECT key, last_error FROM urls WHERE status = 'failed' AND kind = 'article'",
+        )
+    )
     assert stored == failed
 
     assert summary.robots == (site.url("/private/bi-mat.html"),)
@@ -173,7 +180,7 @@ def test_source_and_limit_select_the_work(site, tmp_path):
     # 8 articles, a redirecting old address and a robots-disallowed page were queued
     assert len(rows(tmp_path, "SELECT key FROM urls WHERE status = 'queued'")) == 7
     run(site, tmp_path)
-    captured = rows(tmp_path, "SELECT key FROM urls WHERE status = 'captured'")
+    captured = rows(tmp_path, "SELECT key FROM urls WHERE status = 'captured' AND kind = 'article'")
     assert {key for (key,) in captured} == site.article_urls()
     assert responses_by_uri(tmp_path / "captures") == Counter(dict.fromkeys(site.article_urls(), 1))
 
@@ -217,3 +224,26 @@ def test_fetch_command_prints_a_summary(site, tmp_path):
     assert result.exit_code == 0, result.output
     assert "fetched 2, not modified 0, failed 0" in result.output
     assert "Example:" in (fetch.help or "")
+
+
+def test_article_images_are_captured_once_beside_the_pages(site, tmp_path):
+    summary = run(site, tmp_path)
+    images = responses_by_uri(tmp_path / "captures", images=True)
+    expected = {site.url(f"/anh/{slug}.jpg") for slug in ARTICLES}
+    assert set(images) == expected and set(images.values()) == {1}
+    assert summary.images == len(expected) and summary.image_failures == 0
+    assert not any("/px.gif" in url for url in images)  # the 1×1 tracking pixel is skipped
+    # The importer never mistakes an image for a page, and keeps each image from the capture.
+    from scripts.importer import ImportOptions, import_captures, resource_lookup
+    from scripts.store import ContentIndex
+
+    keyed = list(pending_captures(tmp_path / "state/f.sqlite3"))
+    assert len(keyed) == len(site.article_urls())
+    content = tmp_path / "content"
+    options = ImportOptions(content_dir=content, resources=resource_lookup([tmp_path / "captures"]))
+    outcomes = list(import_captures((c for _, c in keyed), options, ContentIndex.scan(content)))
+    assert all(o.action != "quarantined" for o in outcomes), outcomes
+    kept = list((content / "images").iterdir())
+    assert 1 <= len(kept) <= len(expected)
+    again = run(site, tmp_path)
+    assert again.images == 0  # known images are not fetched again

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from scripts.fetch.discover import Discovered, discover_source
 from scripts.fetch.http import FetchFailed, HostLimits, HttpSettings, PoliteClient, Response
+from scripts.fetch.images import page_images
 from scripts.fetch.state import State
 from scripts.models import FetchError
 from scripts.sources import Source, Sources
@@ -45,6 +46,8 @@ class Summary:
     robots: tuple[str, ...] = ()  # URLs robots.txt disallowed
     files: tuple[str, ...] = ()  # capture files written
     recovered: tuple[str, ...] = ()  # capture files a killed run left open, now closed
+    images: int = 0  # images captured for the articles' pages
+    image_failures: int = 0  # images that could not be fetched (the articles are kept)
 
     def lines(self) -> list[str]:
         """Return the summary as lines for the terminal."""
@@ -52,6 +55,7 @@ class Summary:
             f"discovered {self.discovered} new URLs, {self.duplicates} duplicates",
             f"fetched {self.fetched}, not modified {self.not_modified}, "
             f"failed {len(self.failed)}, skipped by robots {len(self.robots)}",
+            f"images fetched {self.images}, failed {self.image_failures}",
         ]
         out += [f"  failed: {url}: {reason}" for url, reason in self.failed]
         out += [f"  robots: {url}" for url in self.robots]
@@ -208,6 +212,38 @@ class _Run:
 
         self.archive.write(resp.exchange, commit)
         self.count(fetched=1)
+        if source.images == "localise":
+            limit = self.sources.defaults.max_images
+            st.queue_images(source.name, page_images(resp.body, resp.url, limit=limit), final_key)
+
+    def take_image(self, key: str, source: str, result: Response | FetchFailed) -> None:
+        """Archive a fetched image, or record why not; an article never fails for its images."""
+        st = self.state
+        if isinstance(result, FetchFailed):
+            st.mark_failed(key, result.reason, retryable=result.retryable)
+            self.count(image_failures=1)
+            return
+        if result.status != 200 or not result.content_type.startswith("image/"):
+            reason = f"HTTP {result.status} {result.content_type or 'no type'}"
+            st.mark_failed(key, reason, retryable=result.status >= 500 or result.status == 429)
+            self.count(image_failures=1)
+            return
+
+        def commit(file: str, span: RecordSpan) -> None:
+            st.mark_captured(
+                key,
+                source,
+                final_url=result.url,
+                file=file,
+                span=span,
+                digest=hashlib.sha1(result.body).hexdigest(),
+                captured_at=result.exchange.fetched_at,
+                kind="image",
+            )
+
+        # Stored under the address the page used, so the importer finds it by that address.
+        self.archive.write(replace(result.exchange, url=key), commit)
+        self.count(images=1)
 
     def finish(self) -> Summary:
         return replace(
@@ -244,6 +280,23 @@ def _cancel_on_error(jobs: dict[Future[Response], str]) -> Iterator[None]:
 
 def _progress(total: int) -> tqdm:
     return tqdm(total=total, unit="page", disable=not sys.stderr.isatty(), leave=False)
+
+
+def _fetch_images(run: _Run, pool: ThreadPoolExecutor, queue: list[tuple[str, str]]) -> None:
+    """Fetch the queued images (this run's pages and any a killed run left) into the archive."""
+    jobs: dict[Future[Response], tuple[str, str]] = {
+        pool.submit(run.client.get, key): (key, source) for key, source in queue
+    }
+    with _cancel_on_error(jobs):  # type: ignore[arg-type]
+        for job in as_completed(jobs):
+            key, source = jobs[job]
+            try:
+                result: Response | FetchFailed = job.result()
+            except FetchFailed as exc:
+                result = exc
+            except Exception as exc:  # one odd image must not stop the run
+                result = FetchFailed(key, f"unexpected error: {exc!r}", retryable=False)
+            run.take_image(key, source, result)
 
 
 def run_fetch(
@@ -300,6 +353,7 @@ def run_fetch(
                             result = FetchFailed(key, f"unexpected error: {exc!r}", retryable=True)
                         run.take_result(key, by_name[sources_of[key]], result)
                         bar.update(1)
+                _fetch_images(run, pool, state.image_queue(sources.defaults.max_attempts))
         finally:
             archive.close()
             client.close()

@@ -37,7 +37,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS urls (
     key TEXT PRIMARY KEY,          -- canonical URL (scripts.urls.url_key)
     source TEXT NOT NULL,
-    kind TEXT NOT NULL,            -- article | feed | listing | sitemap
+    kind TEXT NOT NULL,            -- article | image | feed | listing | sitemap
     status TEXT NOT NULL,          -- queued | captured | failed | robots | redirected
                                    -- | duplicate | ok | not_modified
     via TEXT,                      -- page that linked to it
@@ -159,6 +159,31 @@ class State:
             params.append(limit)
         return [row[0] for row in self.db.execute(sql, params)]
 
+    def queue_images(self, source: str, urls: Iterable[str], via: str) -> int:
+        """Queue the images of a captured page (each image is fetched once, whoever uses it)."""
+        now = _now()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            return sum(
+                self.db.execute(
+                    "INSERT OR IGNORE INTO urls (key, source, kind, status, via, discovered_at,"
+                    " updated_at) VALUES (?, ?, 'image', 'queued', ?, ?, ?)",
+                    (url, source, via, now, now),
+                ).rowcount
+                for url in urls
+            )
+
+    def image_queue(self, max_attempts: int) -> list[tuple[str, str]]:
+        """Return (URL, source) of the images to fetch now, oldest first."""
+        return list(
+            self.db.execute(
+                "SELECT key, source FROM urls WHERE kind = 'image' AND (status = 'queued' OR"
+                " (status = 'failed' AND retryable = 1 AND attempts < ?))"
+                " ORDER BY discovered_at, rowid",
+                (max_attempts,),
+            )
+        )
+
     def status(self, key: str) -> str | None:
         """Return a URL's status, or ``None`` if it was never seen."""
         row = self.db.execute("SELECT status FROM urls WHERE key = ?", (key,)).fetchone()
@@ -189,6 +214,7 @@ class State:
         span: RecordSpan,
         digest: str,
         captured_at: datetime,
+        kind: str = "article",
     ) -> None:
         """Record a capture and the file's new known-good size in one transaction."""
         now = _now()
@@ -196,8 +222,8 @@ class State:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
                 "INSERT INTO urls (key, source, kind, status, discovered_at, updated_at)"
-                " VALUES (?, ?, 'article', 'queued', ?, ?) ON CONFLICT (key) DO NOTHING",
-                (key, source, now, now),
+                " VALUES (?, ?, ?, 'queued', ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, source, kind, now, now),
             )
             self.db.execute(
                 "UPDATE urls SET status = 'captured', attempts = attempts + 1, last_error = NULL,"
@@ -245,6 +271,7 @@ class State:
         sql = (
             "SELECT u.key, u.warc_file, u.warc_offset FROM urls u JOIN warc_files f"
             " ON f.path = u.warc_file WHERE u.status = 'captured' AND f.status = 'closed'"
+            " AND u.kind = 'article'"
         )
         if only_pending:
             sql += " AND u.imported = 0"
