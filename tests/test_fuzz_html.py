@@ -286,7 +286,7 @@ def test_extraction_keeps_leading_text_as_text():
         "<ul><li><code>a<p>&lt;img src=x onerror=alert(1)&gt;</p></code></li></ul>",
         "<ul><li><pre>&lt;script&gt;alert(1)&lt;/script&gt;</pre></li></ul>",
         "<em><pre>&lt;script&gt;alert(1)&lt;/script&gt;</pre></em>",
-        '<a href="https://a.vn/"><pre>&lt;script&gt;alert(1)&lt;/script&gt;</pre></a>',
+        '<a href="https://a.vn"><pre>&lt;script&gt;</pre></a>',
     ],
 )
 def test_code_cannot_leak_markup(fragment):
