@@ -27,6 +27,10 @@ from scripts.models import Article
 from scripts.slugs import slugify
 from scripts.urls import SAFE_SCHEMES
 
+# Parents under which a fenced code block still starts at the top level of the Markdown.
+_BLOCK_CONTAINERS = frozenset(
+    {"[document]", "html", "body", "div", "section", "article", "main", "pre", "_noformat"}
+)
 _ENTITY_LIKE = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -94,6 +98,27 @@ class ArchiveConverter(MarkdownConverter):
         text = text.replace("\\", "\\\\").replace("`", "\\`")
         text = text.replace("[", "\\[").replace("]", "\\]")
         return _escape_text(super().escape(text, parent_tags))
+
+    def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Keep inline code on one line: a blank line would end the code span and leave the
+        rest of its (unescaped) text as live HTML."""
+        if "_noformat" in parent_tags:
+            return text
+        return super().convert_code(el, " ".join(text.split()), parent_tags)
+
+    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Fence a code block with more backticks than it contains, so it cannot be closed
+        early by its own text."""
+        if not text.strip():
+            return ""
+        if set(parent_tags) - _BLOCK_CONTAINERS:
+            # python-markdown only fences code at the top level; inside a list item, link or
+            # emphasis the fence would be plain text and the code raw HTML.  An inline code
+            # span is escaped everywhere.
+            return self.convert_code(el, text, set())
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
 
     def convert_figure(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Serialise a figure as a one-block raw HTML element (image plus caption)."""
