@@ -452,3 +452,13 @@ def test_inline_code_holds_no_blocks() -> None:
     )
     assert "<code>a  b</code>" in cleaned
     assert "<pre><code>x<br>y</code></pre>" in cleaned
+
+
+def test_inline_elements_hold_no_blocks() -> None:
+    assert sanitize_html("<em><pre>&lt;script&gt;</pre></em>") == "<pre>&lt;script&gt;</pre>"
+    assert sanitize_html('<a href="https://a.vn/"><p>đoạn</p></a>') == "<p>đoạn</p>"
+
+
+def test_unresolvable_relative_links_and_images_are_dropped() -> None:
+    cleaned = sanitize_html('<p><a href="/a.html">liên kết</a> <img src="/b.jpg" alt="b"> chữ</p>')
+    assert cleaned == "<p>liên kết  chữ</p>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 import lxml.html
 import nh3
@@ -98,6 +99,13 @@ def sanitize_with_text(fragment: str) -> tuple[str, str]:
     return _drop_empty(cleaned)
 
 
+def _absolute(url: str | None, schemes: Iterable[str]) -> bool:
+    """Tell whether ``url`` is absolute with one of ``schemes`` (nh3 lets relative URLs by)."""
+    if not url or ":" not in url:
+        return False
+    return url.split(":", 1)[0].strip().lower() in schemes
+
+
 def _has_text(el: etree._Element) -> bool:
     return not _SPACE_ONLY.match(el.text_content() or "")
 
@@ -107,24 +115,28 @@ _BLOCKS = ("p", "div", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "blockquo
            "dl", "dt", "dd", "hr")  # fmt: skip
 
 
-def _flatten_inline_code(root: lxml.html.HtmlElement) -> None:
-    """Keep inline ``<code>`` inline: unwrap blocks and line breaks a broken page put inside.
+_INLINE = ("a", "em", "i", "strong", "b", "u", "s", "sub", "sup", "small", "mark", "cite", "q",
+           "abbr", "code")  # fmt: skip
 
-    Markdown writes inline code as a backtick span, which a paragraph break ends; whatever
-    followed would then be read as raw HTML.  ``<pre><code>`` is a block and is left alone.
+
+def _fix_inline_blocks(root: lxml.html.HtmlElement) -> None:
+    """Keep inline elements inline: unwrap any that a broken page wrapped around a block.
+
+    Markdown writes ``<em>`` or ``<code>`` as a span of ``*`` or backticks, which a block
+    inside ends early; whatever followed would then be read as raw HTML.  Dropping the inline
+    tag keeps the block and its text.  Line breaks inside inline code become spaces for the
+    same reason; ``<pre><code>`` is a block and is left alone.
     """
+    for el in reversed(list(root.iter(*_INLINE))):
+        if next((d for d in el.iterdescendants(*_BLOCKS)), None) is not None:
+            el.drop_tag()
     for code in list(root.iter("code")):
         parent = code.getparent()
         if parent is not None and parent.tag == "pre":
             continue
-        for inner in list(code.iter("br", *_BLOCKS)):
-            if inner is code:
-                continue
-            inner.tail = " " + (inner.tail or "")
-            if inner.tag in ("br", "hr"):
-                inner.drop_tree()
-            else:
-                inner.drop_tag()
+        for br in list(code.iter("br")):
+            br.tail = " " + (br.tail or "")
+            br.drop_tree()
 
 
 def _drop_empty(fragment: str) -> tuple[str, str]:
@@ -132,12 +144,15 @@ def _drop_empty(fragment: str) -> tuple[str, str]:
     if not fragment.strip():
         return "", ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for img in list(root.iter("img")):
+        if not _absolute(img.get("src"), ("http", "https")):
+            img.drop_tree()  # a relative source nobody could resolve shows nothing anywhere
     for a in list(root.iter("a")):
-        if not a.get("href"):
+        if not _absolute(a.get("href"), URL_SCHEMES):
             a.drop_tag()
         elif not _has_text(a) and a.find(".//img") is None:
             a.drop_tree()
-    _flatten_inline_code(root)
+    _fix_inline_blocks(root)
     for tag in ("p", "figcaption", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure"):
         for el in list(root.iter(tag)):
             if not _has_text(el) and next(el.iter(*_MEDIA), None) is None:
