@@ -106,12 +106,26 @@ def strip_selectors(root: etree._Element, selectors: Iterable[str], counts: Coun
     """Remove every element matching any of the site's ``strip`` selectors."""
     for selector in selectors:
         for el in compile_selector(selector)(root):
-            _drop(el, _kind_for_selector(el), counts)
+            _drop(el, _kind_for_selector(el, selector), counts)
 
 
-def _kind_for_selector(el: etree._Element) -> str:
+_SELECTOR_KINDS = (
+    ("related", re.compile(r"related|lien-?quan|tin-?khac|xem-?them", re.I)),
+    ("ads", re.compile(r"\bads?\b|adm|banner|quang-?cao|sponsor|tai-?tro|inread|gpt", re.I)),
+    ("comments", re.compile(r"comment|binh-?luan", re.I)),
+    ("share", re.compile(r"share|social", re.I)),
+    ("author-box", re.compile(r"author", re.I)),
+)
+
+
+def _kind_for_selector(el: etree._Element, selector: str = "") -> str:
+    """Name what a rule's ``strip`` selector removed, for the report."""
     kind = token_kind(el) or junk_kind(inner_text(el)[:200])
-    return _report_name(kind) if kind else "rule-strip"
+    if kind:
+        return _report_name(kind)
+    return next(
+        (name for name, pattern in _SELECTOR_KINDS if pattern.search(selector)), "rule-strip"
+    )
 
 
 def _is_box_heading(el: etree._Element) -> str | None:
