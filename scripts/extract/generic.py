@@ -20,51 +20,24 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
 
-from scripts.extract.textutil import (
-    drop_tree,
-    has_text,
-    inner_text,
-    link_density,
-    measure,
-    text_len,
+from scripts.extract.conditional import clean_article
+from scripts.extract.textutil import drop_tree, inner_text, link_density, measure, text_len
+from scripts.extract.weights import (
+    BYLINE,
+    COMMAS,
+    MAYBE,
+    UNLIKELY,
+    UNLIKELY_ROLES,
+    Flags,
+    class_weight,
+    has_ancestor,
+    is_empty,
 )
 
-# Class/id tokens of page furniture (English first, then Vietnamese CMS names).
-UNLIKELY = re.compile(
-    r"-ad-|ai2html|banner|breadcrumbs?|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
-    r"header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
-    r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|"
-    r"binh-?luan|tin-?lien-?quan|lienquan|quang-?cao|tinkhac|tin-?khac|hotline",
-    re.I,
-)
-MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow|detail", re.I)
-POSITIVE = re.compile(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|"
-    r"detail|noidung|chi-?tiet",
-    re.I,
-)
-NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|"
-    r"media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
-    r"tags|widget|binh-?luan|lien-?quan|quang-?cao|hotline|tin-?khac",
-    re.I,
-)
-BYLINE = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
-SHARE = re.compile(r"(\b|_)(share|sharedaddy)(\b|_)", re.I)
-UNLIKELY_ROLES = {
-    "menu",
-    "menubar",
-    "complementary",
-    "navigation",
-    "alert",
-    "alertdialog",
-    "dialog",
-}
 _BLOCK_CHILDREN = {
     "a", "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article",
     "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "aside", "form", "center",
@@ -85,35 +58,10 @@ _ALWAYS_DROP = ("script", "style", "link", "meta", "template", "noscript", "ifra
                 "embed", "input", "textarea", "select", "button", "svg", "canvas", "nav")  # fmt: skip
 _LAYOUT = frozenset(("table", "tbody", "tr", "thead", "tfoot"))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_COMMAS = re.compile(r"[,،、，﹐︐︑⹁⸴⸲]")
-_EMBED = ("object", "embed", "iframe", "video", "audio")
 MAX_SCORED = 20000
 CHAR_THRESHOLD = 500
 TOP_CANDIDATES = 5
 MIN_SHARED = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Flags:
-    """Which aggressive steps a pass runs; later passes switch them off one by one."""
-
-    strip_unlikely: bool = True
-    weight_classes: bool = True
-    clean_conditionally: bool = True
-
-
-def class_weight(el: etree._Element, flags: Flags = Flags()) -> int:
-    """Score ``el``'s class and id against the positive and negative patterns (±25 each)."""
-    if not flags.weight_classes:
-        return 0
-    return _weigh(el.get("class")) + _weigh(el.get("id"))
-
-
-@lru_cache(maxsize=4096)
-def _weigh(value: str | None) -> int:
-    if not value:
-        return 0
-    return (25 if POSITIVE.search(value) else 0) - (25 if NEGATIVE.search(value) else 0)
 
 
 def _is_hidden(el: etree._Element) -> bool:
@@ -122,21 +70,6 @@ def _is_hidden(el: etree._Element) -> bool:
     if _HIDDEN_STYLE.search(el.get("style") or ""):
         return True
     return el.get("aria-hidden") == "true" and "fallback-image" not in (el.get("class") or "")
-
-
-def _has_ancestor(el: etree._Element, tags: tuple[str, ...], limit: int = 0) -> bool:
-    for depth, anc in enumerate(el.iterancestors(), 1):
-        if limit and depth > limit:
-            return False
-        if anc.tag in tags:
-            return True
-    return False
-
-
-def _is_empty(el: etree._Element) -> bool:
-    if has_text(el):
-        return False
-    return all(k.tag == "br" or k.tag == "hr" for k in el if isinstance(k.tag, str))
 
 
 def prepare(body: etree._Element, flags: Flags, title: str | None) -> None:
@@ -199,12 +132,12 @@ def _drop_in_prepare(
         and (klass or ident or "role" in attrib)
         and el.tag not in ("body", "a", "html", "article")
         and (
-            (unlikely and not _has_ancestor(el, ("table", "code")))
+            (unlikely and not has_ancestor(el, ("table", "code")))
             or attrib.get("role") in UNLIKELY_ROLES
         )
     ):
         return True
-    return el.tag in _EMPTY_DROPPABLE and _is_empty(el) and el.find(".//img") is None
+    return el.tag in _EMPTY_DROPPABLE and is_empty(el) and el.find(".//img") is None
 
 
 _EMPTY_DROPPABLE = frozenset(("div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"))
@@ -321,7 +254,7 @@ def score_paragraphs(
         if len(text) < 25:
             continue
         scored += 1
-        points = 1 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        points = 1 + len(COMMAS.findall(text)) + min(len(text) // 100, 3)
         for level, anc in enumerate(el.iterancestors()):
             if level >= 5 or anc.getparent() is None:
                 break
@@ -415,93 +348,6 @@ def gather(top: etree._Element, scores: dict[etree._Element, float]) -> etree._E
                 clone.tag = "div"
             article.append(clone)
     return article
-
-
-def _is_data_table(table: etree._Element) -> bool:
-    if table.get("role") == "presentation" or table.get("datatable") == "0":
-        return False
-    if table.get("summary") or table.find("caption") is not None:
-        return True
-    if next(table.iter("thead", "tfoot", "th", "colgroup"), None) is not None:
-        return True
-    if table.find(".//table") is not None:
-        return False
-    rows = table.findall(".//tr")
-    cols = max((len(r.findall("td")) for r in rows), default=0)
-    return len(rows) >= 10 or cols > 4 or len(rows) * cols > 10
-
-
-def _junk_box(el: etree._Element, flags: Flags, tables: set[etree._Element]) -> bool:
-    """Tell whether a list, table or div inside the article is furniture (Readability's test)."""
-    if el in tables or any(a in tables for a in el.iterancestors("table")):
-        return False
-    if _has_ancestor(el, ("code", "pre")):
-        return False
-    weight = class_weight(el, flags)
-    if weight < 0:
-        return True
-    text = inner_text(el)
-    if len(_COMMAS.findall(text)) >= 10:
-        return False
-    is_list = el.tag in ("ul", "ol")
-    if not is_list:
-        list_len = sum(text_len(li) for li in el.iter("ul", "ol"))
-        is_list = bool(text) and list_len / len(text) > 0.9
-    p = len(el.findall(".//p"))
-    img = len(el.findall(".//img"))
-    li = len(el.findall(".//li")) - 100
-    inputs = len(el.findall(".//input"))
-    heading_chars = sum(text_len(h) for h in el.iter("h1", "h2", "h3", "h4", "h5", "h6"))
-    heading_density = heading_chars / len(text) if text else 0.0
-    embeds = sum(1 for _ in el.iter(*_EMBED))
-    density = link_density(el)
-    in_figure = _has_ancestor(el, ("figure",))
-    length = len(text)
-    if img > 1 and p / img < 0.5 and not in_figure:
-        return True
-    if not is_list and li > p:
-        return True
-    if inputs > p // 3:
-        return True
-    if (
-        not is_list
-        and heading_density < 0.9
-        and length < 25
-        and (img == 0 or img > 2)
-        and not in_figure
-    ):
-        return True
-    if not is_list and weight < 25 and density > 0.2:
-        return True
-    if weight >= 25 and density > 0.5:
-        return True
-    return (embeds == 1 and length < 75) or embeds > 1
-
-
-def clean_article(article: etree._Element, flags: Flags) -> None:
-    """Drop furniture left inside the chosen subtree."""
-    for el in list(article.iter("form", "fieldset", "footer", "aside", "object", "embed")):
-        if el.getparent() is not None:
-            drop_tree(el)
-    for el in list(article.iter()):
-        if el is article or not isinstance(el.tag, str) or el.getparent() is None:
-            continue
-        if SHARE.search(f"{el.get('class', '')} {el.get('id', '')}") and text_len(el) < 500:
-            drop_tree(el)
-    for el in list(article.iter("h1", "h2")):
-        if class_weight(el, flags) < 0:
-            drop_tree(el)
-    tables = {t for t in article.iter("table") if _is_data_table(t)}
-    if flags.clean_conditionally:
-        for tag in ("table", "ul", "div"):
-            for el in reversed(list(article.iter(tag))):
-                if el is article or el.getparent() is None:
-                    continue
-                if _junk_box(el, flags, tables):
-                    drop_tree(el)
-    for el in list(article.iter("p")):
-        if el.getparent() is not None and _is_empty(el) and not any(el.iter("img", *_EMBED)):
-            drop_tree(el)
 
 
 def extract_generic(body: etree._Element, *, title: str | None = None) -> etree._Element:
