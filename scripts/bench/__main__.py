@@ -1,4 +1,4 @@
-"""``python -m scripts.bench generate|run|profile`` — the benchmark command line.
+"""``python -m scripts.bench generate|run|profile|explore`` — the benchmark command line.
 
 Refused arguments print one line (``bench: error: …``) and exit 2, like a usage error; a step
 that fails while measuring prints why and exits 1.  Results go to stdout as an aligned table,

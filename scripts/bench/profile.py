@@ -81,6 +81,12 @@ def summarise(session_file: Path, top: int = 15) -> tuple[list[tuple[str, float]
 
 def profile_build(out: Path, n: int, seed: int) -> str:
     """Generate ``n`` articles, build them under pyinstrument, return a Markdown summary."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyinstrument") is None:
+        raise BenchError(
+            "pyinstrument is not installed (an optional bench dependency): pip install pyinstrument"
+        )
     out.mkdir(parents=True, exist_ok=True)
     content = out / "content"
     log(f"generating {n} Markdown articles in {content}")
