@@ -10,7 +10,7 @@ text), plus pages generated from scratch.  Every page goes through the importer'
 * the article body only holds what the sanitizer's allowlist permits;
 * the Markdown file, rendered the way Pelican renders it, holds no script or foreign content.
 
-Bounded in the suite (``CLEARPRESS_FUZZ_EXAMPLES``, default 40 per property); ``make fuzz`` runs
+Bounded in the suite (``CLEARPRESS_FUZZ_EXAMPLES``, default 200 per property); ``make fuzz`` runs
 them far longer.
 """
 
@@ -33,7 +33,7 @@ from scripts.importer import extract_bounded
 from scripts.models import Capture
 from tests.helpers import FIXTURES, ROOT, render_like_pelican, unsafe_markup
 
-EXAMPLES = int(os.environ.get("CLEARPRESS_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("CLEARPRESS_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
