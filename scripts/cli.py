@@ -66,6 +66,11 @@ def cli() -> None:
     default=0,
     help="Extraction processes (0: one per core). Output is the same for any value.",
 )
+@click.option(
+    "--element-hiding",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="EasyList/ABPVN-format list whose ## rules are removed from every HTML page.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def import_command(
     paths: tuple[Path, ...],
@@ -78,6 +83,7 @@ def import_command(
     all_captures: bool,
     state_path: Path,
     jobs: int,
+    element_hiding: Path | None,
     quiet: bool,
 ) -> None:
     """Import captures (.txt, .html, .warc, .warc.gz, or folders of them) as Markdown.
@@ -115,6 +121,7 @@ def import_command(
             category=category,
             force=force,
             jobs=jobs or default_jobs(),
+            element_hiding=element_hiding,
             resources=resource_lookup(searched),
             **source_options(sources_path),  # type: ignore[arg-type]
         )
@@ -164,7 +171,12 @@ def import_command(
     show_default=True,
     help="markdown: the file import would write; text: plain text; json: fields and report.",
 )
-def extract_command(path: Path, url: str | None, fmt: str) -> None:
+@click.option(
+    "--element-hiding",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="EasyList/ABPVN-format list whose ## rules are removed from every HTML page.",
+)
+def extract_command(path: Path, url: str | None, fmt: str, element_hiding: Path | None) -> None:
     """Print the article extracted from one capture; writes nothing.
 
     \b
@@ -179,7 +191,11 @@ def extract_command(path: Path, url: str | None, fmt: str) -> None:
         captures = list(read_file(path))
         if not captures:
             raise click.ClickException(f"{path}: no page in this capture")
-        article = extract(captures[0], url=url)
+        from scripts.extract.html import ExtractOptions
+
+        article = extract(
+            captures[0], url=url, options=ExtractOptions(element_hiding=element_hiding)
+        )
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "markdown":

@@ -59,6 +59,7 @@ class ImportOptions:
     time_limit: float = TIME_LIMIT
     images_for: Callable[[Article], ImageSettings] | None = None  # per-source image policy
     resources: Callable[[str], bytes | None] | None = None  # captured bytes of image URLs
+    element_hiding: Path | None = None  # EasyList/ABPVN-format list applied to HTML pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ def _deadline(seconds: float) -> Iterator[None]:
 
 
 def extract_bounded(
-    capture: Capture, url: str | None, time_limit: float
+    capture: Capture, url: str | None, time_limit: float, element_hiding: Path | None = None
 ) -> tuple[Article | None, str]:
     """Extract one capture within ``time_limit``; return the article or the reason it failed.
 
@@ -244,7 +245,13 @@ def extract_bounded(
     origin = capture.origin or "<capture>"
     try:
         with _deadline(time_limit):
-            article = extract(capture, url=url)
+            if element_hiding is None:
+                article = extract(capture, url=url)
+            else:
+                from scripts.extract.html import ExtractOptions
+
+                options = ExtractOptions(element_hiding=element_hiding)
+                article = extract(capture, url=url, options=options)
     except ArchiveError as exc:
         return None, _reason(exc, origin)
     except RecursionError:
@@ -258,13 +265,17 @@ def extract_bounded(
     return article, ""
 
 
-def _extract_job(job: tuple[Capture, str | None, float]) -> tuple[Article | None, str]:
+def _extract_job(
+    job: tuple[Capture, str | None, float, Path | None],
+) -> tuple[Article | None, str]:
     return extract_bounded(*job)
 
 
 def import_capture(capture: Capture, options: ImportOptions, index: ContentIndex) -> Outcome:
     """Extract and write one capture; errors become a ``quarantined`` outcome."""
-    article, reason = extract_bounded(capture, options.url, options.time_limit)
+    article, reason = extract_bounded(
+        capture, options.url, options.time_limit, options.element_hiding
+    )
     return _write(capture, article, reason, options, index)
 
 
@@ -316,7 +327,9 @@ def import_captures(
                 batch.append(item)
             if batch and (item is None or len(batch) >= BATCH):
                 captures = [c for c in batch if isinstance(c, Capture)]
-                work = [(c, options.url, options.time_limit) for c in captures]
+                work = [
+                    (c, options.url, options.time_limit, options.element_hiding) for c in captures
+                ]
                 results = iter(pool.map(_extract_job, work) if pool else map(_extract_job, work))
                 for entry in batch:
                     if isinstance(entry, Outcome):

@@ -81,3 +81,31 @@ def test_module_entry_point_runs():
     assert result.returncode == 0
     for command in ("import", "extract", "build", "serve", "check"):
         assert command in result.stdout
+
+
+def test_element_hiding_list_reaches_extraction(tmp_path):
+    page = tmp_path / "trang.html"
+    page.write_text(
+        "<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article>"
+        "<h1>Giá lúa tăng mạnh ở đồng bằng sông Cửu Long</h1>"
+        + "<p>Giá lúa tươi tại nhiều tỉnh đồng bằng sông Cửu Long tăng 300 đồng mỗi kg so với "
+        "tuần trước, nông dân phấn khởi vì vụ thu đông được mùa.</p>" * 5
+        + "<div class='khoi-uu-dai'>Ưu đãi độc quyền dành cho bạn đọc</div>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    url = "https://nongnghiep24.vn/gia-lua.html"
+    plain = _run("extract", str(page), "--url", url, "--format", "text").stdout
+    assert "Ưu đãi độc quyền" in plain
+    hidden = _run(
+        "extract", str(page), "--url", url, "--format", "text",
+        "--element-hiding", str(FIXTURES / "easylist.txt"),
+    ).stdout  # fmt: skip
+    assert "Ưu đãi độc quyền" not in hidden and "Giá lúa tươi" in hidden
+    result = _run(
+        "import", str(page), "--url", url, "--content-dir", str(tmp_path / "c"),
+        "--element-hiding", str(FIXTURES / "easylist.txt"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (md,) = (tmp_path / "c").rglob("*.md")
+    assert "Ưu đãi độc quyền" not in md.read_text(encoding="utf-8")
