@@ -24,7 +24,7 @@ from markdownify import MarkdownConverter
 
 from scripts.dates import format_datetime
 from scripts.models import Article
-from scripts.slugs import slugify
+from scripts.slugs import safe_name, slugify
 from scripts.urls import SAFE_SCHEMES
 
 # Parents under which a fenced code block still starts at the top level of the Markdown.
@@ -209,8 +209,8 @@ def _one_line(value: str) -> str:
 
 def _name_list(values: tuple[str, ...]) -> str:
     """Authors and tags: commas separate entries in Pelican, so they cannot appear inside one."""
-    cleaned = [_one_line(v.replace(",", " ").replace("<", "").replace(">", "")) for v in values]
-    return ", ".join(dict.fromkeys(v.strip() for v in cleaned if v.strip()))
+    cleaned = [safe_name(_one_line(v.replace("<", "").replace(">", ""))) for v in values]
+    return ", ".join(dict.fromkeys(v for v in cleaned if v))
 
 
 def article_header(

@@ -22,7 +22,7 @@ from scripts.extract import extract
 from scripts.images import ImageSettings, keep_images
 from scripts.models import ArchiveError, Article, Capture
 from scripts.readers import expand_paths, read_file
-from scripts.slugs import slugify
+from scripts.slugs import slugify, topic_name
 from scripts.store import (
     ContentIndex,
     article_path,
@@ -96,6 +96,11 @@ def source_options(sources_path: Path) -> dict[str, object]:
 
 
 def choose_topic(article: Article, options: ImportOptions) -> str:
+    """Pick the topic (see :func:`_stated_topic`), made safe to publish as a site section."""
+    return topic_name(_stated_topic(article, options), options.default_topic or DEFAULT_TOPIC)
+
+
+def _stated_topic(article: Article, options: ImportOptions) -> str:
     """Pick the topic: ``--category``, else the page's own, else its source's default, else the
     archive default.  Never empty."""
     if options.category and options.category.strip():

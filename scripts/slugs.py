@@ -38,3 +38,35 @@ def slugify(text: str, *, max_length: int = MAX_SLUG, fallback: str = "bai-viet"
     if slug in _RESERVED:
         slug = f"{slug}-1"
     return slug
+
+
+# Folders the site itself uses at the top level: a topic must never take one of these slugs.
+SITE_SECTIONS = frozenset(
+    {"search", "tag", "author", "archives", "topics", "source", "feeds", "pagefind", "theme",
+     "images", "drafts", "about", "pages", "index", "static", "extra", "tim-kiem"}
+)  # fmt: skip
+MAX_NAME = 80  # characters of a topic, tag, author or source name (Pelican makes paths of them)
+
+
+def safe_name(name: str, *, max_chars: int = MAX_NAME) -> str | None:
+    """Return a metadata name (topic, tag, author, source) Pelican can always publish, or None.
+
+    Pelican turns these names into path parts, so a name must have a letter or digit (else its
+    slug is empty and the article is skipped) and stay short (else the file name is too long
+    and the whole build stops).  Longer names are cut at a word.
+    """
+    text = " ".join(name.replace(",", " ").replace("<", " ").replace(">", " ").split())
+    if len(text) > max_chars:
+        cut = text[: max_chars + 1].rsplit(" ", 1)[0] if " " in text[:max_chars] else text
+        text = cut[:max_chars].rstrip()
+    if not slugify(text, fallback=""):
+        return None
+    return text
+
+
+def topic_name(name: str, default: str) -> str:
+    """Return ``name`` as a topic that neither vanishes nor collides with a site section."""
+    safe = safe_name(name) or default
+    if slugify(safe, fallback="").removesuffix("-1") in SITE_SECTIONS:
+        safe = f"{safe} (chủ đề)"
+    return safe

@@ -75,8 +75,8 @@ HOSTILE = [
 # Topic, tag, author and source names that Pelican turns into path parts over 255 bytes stop
 # the whole build (test_overlong_metadata_names_do_not_break_the_build); titles are fine.
 SHORT = [name for name in HOSTILE if len(name.encode()) < 200]
-# Topics named like a section of the site, or with no letter or digit at all, are lost or stop
-# the build (the two xfail tests at the end); every other hostile name is a topic here.
+# Topics named like a section of the site, or with no letter or digit at all, are renamed by the
+# importer (the two regression tests at the end); every other hostile name is a topic here.
 SECTIONS = ("search", "tag", "author", "archives", "topics", "source", "feeds", "pagefind")
 TOPICS = [
     name
@@ -259,17 +259,11 @@ def _single_article_build(
     try:
         build = build_site(output, content=content)
         messages = build.messages(logging.ERROR)
-    except Exception as exc:  # the build must not stop; the xfail tests record that it does
+    except Exception as exc:  # the build must not stop; the regression tests below check it
         error, messages = exc, []
     return output, messages, error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A topic, author, tag or source name over ~250 bytes is written to the header as is; "
-    "Pelican makes a file name of its slug and the whole build stops with OSError "
-    "(File name too long).  A <plaintext> in a breadcrumb or byline makes such a name.",
-)
 def test_overlong_metadata_names_do_not_break_the_build(tmp_path):
     output, messages, error = _single_article_build(tmp_path, "x" * 300)
     assert error is None, error
@@ -277,12 +271,6 @@ def test_overlong_metadata_names_do_not_break_the_build(tmp_path):
     assert list(output.rglob("bai-html-so-1.html"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A topic with no letter or digit (')', RTL override, fullwidth '＞') gets ClearPress "
-    "folder 'tin-tuc' but Pelican slug '': Pelican skips the article ('would be written "
-    "outside output path', an ERROR, so `clearpress build --fatal errors` fails)",
-)
 @pytest.mark.parametrize("category", [")", "\u202e", "＞", "…", ".", "~"])
 def test_topic_without_letters_is_still_published(tmp_path, category):
     output, messages, error = _single_article_build(tmp_path, category)
@@ -291,12 +279,6 @@ def test_topic_without_letters_is_still_published(tmp_path, category):
     assert list(output.rglob("bai-html-so-1.html"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A topic whose slug is a site section keeps that name in Category; Pelican's "
-    "{slug}/index.html then collides with the section's own page (FileOverwriteFailedError stops "
-    "the build), and a topic 'pagefind' has its article pages deleted by the search plugin",
-)
 @pytest.mark.parametrize("category", SECTIONS)
 def test_topic_named_like_a_site_section_is_published(tmp_path, category):
     output, messages, error = _single_article_build(tmp_path, category)

@@ -134,3 +134,14 @@ def test_credit_and_dateline():
 def test_session_ids_are_removed_from_the_query_too():
     url = "https://danang.gov.vn/web/chi-tiet?id=60214&_c=16;jsessionid=9F2C1E7A&x=2"
     assert clean_url(url) == "https://danang.gov.vn/web/chi-tiet?id=60214&_c=16&x=2"
+
+
+def test_topic_names_are_publishable():
+    from scripts.slugs import safe_name, topic_name
+
+    assert topic_name("search", "Tin tức") == "search (chủ đề)"
+    assert topic_name("Tag", "Tin tức") == "Tag (chủ đề)"
+    assert topic_name("\u202e", "Tin tức") == "Tin tức"
+    assert topic_name("Sức khỏe", "Tin tức") == "Sức khỏe"
+    assert len(safe_name("từ " * 200) or "") <= 80
+    assert safe_name("…") is None and safe_name("a, b") == "a b"
