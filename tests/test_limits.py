@@ -1,0 +1,133 @@
+"""Resource bounds: one page past a limit is set aside with its reason; the run goes on.
+
+Limits per page: size (readers: 20 MB), nesting depth (libxml2 stops at 256 levels), number of
+images, and extraction time (the importer's per-page time limit).  Each test imports the
+oversized page between two ordinary captures and checks that the ordinary ones are written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import scripts.importer as importer
+from scripts.importer import ImportOptions, import_paths
+from scripts.readers import MAX_CAPTURE_BYTES
+from tests.helpers import ROOT
+from tests.test_xss import html_capture
+
+DEMO = ROOT / "captures" / "demo"
+GOOD_HTML = DEMO / "webkhoedep.vn-2021-ha-noi-tiem-mui-hai-vac-xin.html"
+GOOD_TEXT = DEMO / "webkhoedep.vn-2022-ha-noi-tiem-bo-sung-soi-rubella.txt"
+
+
+def _run(tmp_path: Path, name: str, data: bytes, **options) -> tuple[dict, float]:
+    """Import a good page, the page under test, and another good page; return outcomes by file."""
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    shutil.copy(GOOD_HTML, captures / "a-good.html")
+    (captures / name).write_bytes(data)
+    shutil.copy(GOOD_TEXT, captures / "z-good.txt")
+    started = time.perf_counter()
+    outcomes = import_paths([captures], ImportOptions(content_dir=tmp_path / "content", **options))
+    elapsed = time.perf_counter() - started
+    by_name = {Path(o.origin).name: o for o in outcomes}
+    assert by_name["a-good.html"].action == "wrote", by_name["a-good.html"]
+    assert by_name["z-good.txt"].action == "wrote", by_name["z-good.txt"]
+    return by_name, elapsed
+
+
+def _body_page(inner: str) -> bytes:
+    return html_capture(1, "body", "BODY").replace("<p>BODY</p>", inner).encode()
+
+
+def test_page_over_20_mb_is_quarantined_and_the_run_goes_on(tmp_path):
+    filler = "<p>" + "Nội dung rất dài. " * 1000 + "</p>\n"
+    data = _body_page(filler * (25 * 1024 * 1024 // len(filler.encode()) + 1))
+    assert len(data) > 25 * 1024 * 1024 > MAX_CAPTURE_BYTES
+    outcomes, elapsed = _run(tmp_path, "m-huge.html", data)
+    huge = outcomes["m-huge.html"]
+    assert huge.action == "quarantined" and "limit" in huge.reason, huge
+    assert elapsed < 15
+
+
+def test_page_over_20_mb_exits_3_on_the_command_line(tmp_path):
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    shutil.copy(GOOD_TEXT, captures / "good.txt")
+    with (captures / "huge.txt").open("wb") as handle:
+        handle.write(b"Ti\xc3\xaau \xc4\x91\xe1\xbb\x81\n" * (26 * 1024 * 1024 // 12))
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts", "import", str(captures), "--content-dir",
+         str(tmp_path / "content"), "--jobs", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "huge.txt" in result.stderr and "limit" in result.stderr
+    assert "1 wrote" in result.stdout
+
+
+def test_page_nested_100000_deep_is_set_aside_with_its_reason(tmp_path):
+    deep = "<div>" * 100_000 + "<p>" + "Đoạn văn lồng sâu. " * 10 + "</p>" + "</div>" * 100_000
+    outcomes, elapsed = _run(tmp_path, "m-deep.html", _body_page(deep))
+    outcome = outcomes["m-deep.html"]
+    # Parsing stops at 256 levels: the page is never published as if it were whole.
+    assert outcome.action in ("quarantined", "draft"), outcome
+    assert "nest" in outcome.reason or "deep" in outcome.reason, outcome
+    assert elapsed < 10
+
+
+def test_page_with_10000_images_does_not_stop_the_run(tmp_path):
+    """Today only the time limit bounds such a page (see the xfail below)."""
+    images = "".join(
+        f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>'
+        for i in range(10_000)
+    )
+    outcomes, elapsed = _run(tmp_path, "m-images.html", _body_page(images), time_limit=3.0)
+    outcome = outcomes["m-images.html"]
+    assert outcome.action in ("quarantined", "draft", "wrote"), outcome
+    assert elapsed < 3.0 + 10
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="No bound on images per page: extract.images.normalise_images calls "
+    "_lone_image_holder for every image, which runs textutil.has_text on each ancestor up to the "
+    "body, so the work is images x body size (2,000 images 2.8 s, 10,000 over 20 s); the page is "
+    "set aside only when the time limit expires",
+)
+def test_page_with_10000_images_is_bounded_by_an_image_limit(tmp_path):
+    images = "".join(
+        f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>'
+        for i in range(10_000)
+    )
+    outcomes, elapsed = _run(tmp_path, "m-images.html", _body_page(images), time_limit=4.0)
+    outcome = outcomes["m-images.html"]
+    assert "longer than" not in outcome.reason, outcome
+    assert elapsed < 4.0
+
+
+def _slow_extract(real):
+    def extract(capture, **kwargs):
+        if Path(capture.origin).name.startswith("m-slow"):
+            time.sleep(60)
+        return real(capture, **kwargs)
+
+    return extract
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_slow_page_is_quarantined_at_the_time_limit(tmp_path, monkeypatch, jobs):
+    monkeypatch.setattr(importer, "extract", _slow_extract(importer.extract))
+    outcomes, elapsed = _run(
+        tmp_path, "m-slow.html", GOOD_HTML.read_bytes(), time_limit=1.0, jobs=jobs
+    )
+    slow = outcomes["m-slow.html"]
+    assert slow.action == "quarantined", slow
+    assert slow.reason == "extraction took longer than 1 s"
+    assert elapsed < 10
