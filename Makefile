@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site test lint format build publish serve clean check fuzz
+.PHONY: site test lint format build publish serve clean check fuzz bench profile
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ test: $(STAMP)
 ## Run the property tests far longer than the suite does.
 fuzz: $(STAMP)
 	CLEARPRESS_FUZZ_EXAMPLES=20000 $(PY) -m pytest tests/test_fuzz_text.py
+
+## Measure import and build speed against plain Pelican (BENCH_ARGS="--sizes 1000,10000 --json bench-results/run.json").
+bench: $(STAMP)
+	$(PY) -m scripts.bench run $(BENCH_ARGS)
+
+## Profile a 2,000-article build (optional dependency: pyinstrument).
+profile: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m scripts.bench profile -n 2000 --force
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
