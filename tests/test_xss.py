@@ -180,6 +180,10 @@ def _hold_back_overlong_names(content: Path, elsewhere: Path) -> list[str]:
 
 
 def test_every_combination_was_imported(corpus):
+    print(
+        f"{corpus.combinations} payload x placement captures: {corpus.outcomes}, "
+        f"{len(corpus.held_back)} held back from the build: {corpus.held_back}"
+    )
     assert corpus.combinations == len(PAYLOADS) * (len(TEXT_PLACEMENTS) + len(HTML_PLACEMENTS))
     assert len(PAYLOADS) >= 100
     # A hostile value may make a capture unusable (quarantined: nothing written), but most of
