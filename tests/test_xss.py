@@ -119,7 +119,6 @@ class Corpus:
     output: Path
     combinations: int
     outcomes: dict[str, int]
-    held_back: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -148,57 +147,24 @@ def corpus(tmp_path_factory) -> Corpus:
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.action] = counts.get(outcome.action, 0) + 1
-    held_back = _hold_back_overlong_names(root / "content", root / "held-back")
     build_site(root / "output", content=root / "content", DEFAULT_PAGINATION=50)
-    return Corpus(root / "content", root / "output", n, counts, held_back)
-
-
-NAME_KEYS = ("Category", "Authors", "Tags", "Source")
-NAME_LIMIT = 200  # bytes; a file name may have 255, and Pelican builds paths from these slugs
-
-
-def _hold_back_overlong_names(content: Path, elsewhere: Path) -> list[str]:
-    """Move aside articles whose topic, author, tag or source is absurdly long.
-
-    Known bug (test_paths.py::test_overlong_metadata_names_do_not_break_the_build): such a name
-    becomes a file name over 255 bytes and the whole Pelican build stops with OSError.  A
-    ``<plaintext>`` in a breadcrumb or byline makes one.  They are still checked as Markdown
-    (test_held_back_articles_hold_no_live_markup) but kept out of the build until fixed.
-    """
-    held = []
-    for path in sorted(content.rglob("*.md")):
-        header = path.read_text(encoding="utf-8").partition("\n\n")[0]
-        for line in header.splitlines():
-            key, _, value = line.partition(": ")
-            names = value.split(",") if key in NAME_KEYS else []
-            if any(len(name.strip().encode()) > NAME_LIMIT for name in names):
-                elsewhere.mkdir(exist_ok=True)
-                path.rename(elsewhere / path.name)
-                held.append(path.name)
-                break
-    return held
+    return Corpus(root / "content", root / "output", n, counts)
 
 
 def test_every_combination_was_imported(corpus):
-    print(
-        f"{corpus.combinations} payload x placement captures: {corpus.outcomes}, "
-        f"{len(corpus.held_back)} held back from the build: {corpus.held_back}"
-    )
+    print(f"{corpus.combinations} payload x placement captures: {corpus.outcomes}")
     assert corpus.combinations == len(PAYLOADS) * (len(TEXT_PLACEMENTS) + len(HTML_PLACEMENTS))
     assert len(PAYLOADS) >= 100
     # A hostile value may make a capture unusable (quarantined: nothing written), but most of
     # the corpus must reach the site or the test proves nothing.
     written = sum(corpus.outcomes.get(a, 0) for a in ("wrote", "updated", "merged", "draft"))
     assert written >= 0.9 * corpus.combinations, corpus.outcomes
-    published = len(list(corpus.content.rglob("*.md")))
-    assert published + len(corpus.held_back) >= 0.9 * corpus.combinations
+    assert len(list(corpus.content.rglob("*.md"))) >= 0.9 * corpus.combinations
 
 
 def test_markdown_holds_no_live_markup(corpus):
     problems = []
-    held = sorted((corpus.content.parent / "held-back").glob("*.md"))
-    assert len(held) == len(corpus.held_back) <= 10, corpus.held_back
-    for path in [*sorted(corpus.content.rglob("*.md")), *held]:
+    for path in sorted(corpus.content.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         header, _, body = text.partition("\n\n")
         for line in header.splitlines():
