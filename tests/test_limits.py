@@ -1,7 +1,7 @@
 """Resource bounds: one page past a limit is set aside with its reason; the run goes on.
 
 Limits per page: size (readers: 20 MB), nesting depth (libxml2 stops at 256 levels), number of
-images, and extraction time (the importer's per-page time limit).  Each test imports the
+images (extract.images: 500 in the article body), and extraction time (the importer's per-page time limit).  Each test imports the
 oversized page between two ordinary captures and checks that the ordinary ones are written.
 """
 
@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 import scripts.importer as importer
+from scripts.extract import extract
+from scripts.extract.images import MAX_IMAGES
 from scripts.importer import ImportOptions, import_paths
+from scripts.models import Capture
 from scripts.readers import MAX_CAPTURE_BYTES
 from tests.helpers import ROOT
 from tests.test_xss import html_capture
@@ -82,34 +85,39 @@ def test_page_nested_100000_deep_is_set_aside_with_its_reason(tmp_path):
     assert elapsed < 10
 
 
-def test_page_with_10000_images_does_not_stop_the_run(tmp_path):
-    """Today only the time limit bounds such a page (see the xfail below)."""
-    images = "".join(
-        f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>'
-        for i in range(10_000)
+def _image_paragraphs(count: int) -> str:
+    return "".join(
+        f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>' for i in range(count)
     )
-    outcomes, elapsed = _run(tmp_path, "m-images.html", _body_page(images), time_limit=3.0)
+
+
+def test_page_with_10000_images_does_not_stop_the_run(tmp_path):
+    outcomes, elapsed = _run(
+        tmp_path, "m-images.html", _body_page(_image_paragraphs(10_000)), time_limit=3.0
+    )
     outcome = outcomes["m-images.html"]
     assert outcome.action in ("quarantined", "draft", "wrote"), outcome
     assert elapsed < 3.0 + 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="No bound on images per page: extract.images.normalise_images calls "
-    "_lone_image_holder for every image, which runs textutil.has_text on each ancestor up to the "
-    "body, so the work is images x body size (2,000 images 2.8 s, 10,000 over 20 s); the page is "
-    "set aside only when the time limit expires",
-)
 def test_page_with_10000_images_is_bounded_by_an_image_limit(tmp_path):
-    images = "".join(
-        f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>'
-        for i in range(10_000)
+    outcomes, elapsed = _run(
+        tmp_path, "m-images.html", _body_page(_image_paragraphs(10_000)), time_limit=4.0
     )
-    outcomes, elapsed = _run(tmp_path, "m-images.html", _body_page(images), time_limit=4.0)
     outcome = outcomes["m-images.html"]
-    assert "longer than" not in outcome.reason, outcome
+    assert outcome.action == "quarantined", outcome
+    assert outcome.reason == (
+        f"article body has 10,001 images, over the limit of {MAX_IMAGES} images per page"
+    )
     assert elapsed < 4.0
+
+
+def test_page_at_the_image_limit_is_imported_whole(tmp_path):
+    page = _body_page(_image_paragraphs(MAX_IMAGES - 1))  # the page template holds one more
+    article = extract(Capture(data=page, kind="html", origin="m-images.html"))
+    assert article.body_html.count("<figure><img") == MAX_IMAGES
+    outcomes, _ = _run(tmp_path, "m-images.html", page)
+    assert outcomes["m-images.html"].action == "wrote", outcomes["m-images.html"]
 
 
 def _slow_extract(real):

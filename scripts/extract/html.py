@@ -201,7 +201,7 @@ def extract_html(
     if lead_text is None and first is not None:
         lead_text = inner_text(first) or None
     dropped_pixels = images.normalise_images(
-        body, base=base, lazy_attrs=rules.lazy_image_attrs if rules else ()
+        body, base=base, lazy_attrs=rules.lazy_image_attrs if rules else (), origin=origin
     )
     if dropped_pixels:
         counts["tracking-pixel"] += dropped_pixels

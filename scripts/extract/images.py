@@ -5,6 +5,9 @@ News CMSs hide the real image behind lazy-loading attributes (``data-src`` while
 two-row ``<table class="image">``, an ``<img>`` paragraph followed by an italic paragraph, or a
 ``div.caption``.  The archive wants one shape, ``<figure><img><figcaption>``, so the converter
 and the theme treat every caption alike.  This runs before sanitizing, which drops ``data-*``.
+
+A body with more than :data:`MAX_IMAGES` images is refused with :class:`CaptureError`, which the
+importer turns into a quarantine with that reason.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from scripts.extract.textutil import drop_tag, drop_tree, has_text, text_len
+from scripts.models import CaptureError
 from scripts.urls import clean_url
 
 DEFAULT_LAZY_ATTRS = (
@@ -41,6 +45,12 @@ _CAPTION_CLASS = re.compile(
 )
 _IMAGE_TABLE_CLASS = re.compile(r"image|picture|photo|tplCaption|VCSortable|caption", re.I)
 _CAPTION_MAX = 300
+# Images in one article body at most.  A bound on hostile or broken input, not an editorial
+# choice: real photo stories hold tens of images, a few hundred at the very most, while a page
+# with thousands is a generator gone wrong or an attack on the importer's time.  Unrelated to
+# the [defaults] max_images of sources.toml, which is how many images fetching localises per
+# page (40); that one only applies to pages that pass this bound.
+MAX_IMAGES = 500
 
 
 def _best_srcset(value: str) -> str | None:
@@ -163,25 +173,70 @@ def _replace(old: etree._Element, new: etree._Element) -> None:
         parent.replace(old, new)
 
 
-def _lone_image_holder(img: etree._Element, stop: etree._Element) -> etree._Element:
+class _Memo:
+    """Per-page answers of :func:`has_text` and :func:`_more_than_one_image` by element.
+
+    Many images climb through the same ancestors, and asking each ancestor again walks the
+    whole container once per image: images × body size.  Remembering the answers makes a page
+    linear.  They stay true while :func:`normalise_images` runs, because it only replaces an
+    image's holder by a figure holding the same image, and moves a caption's text into that
+    figure, at the same place in the tree.
+    """
+
+    def __init__(self) -> None:
+        self._text: dict[etree._Element, bool] = {}
+        self._images: dict[etree._Element, bool] = {}
+
+    def has_text(self, el: etree._Element) -> bool:
+        found = self._text.get(el)
+        if found is None:
+            found = self._text[el] = has_text(el)
+        return found
+
+    def more_than_one_image(self, el: etree._Element) -> bool:
+        found = self._images.get(el)
+        if found is None:
+            found = self._images[el] = _more_than_one_image(el)
+        return found
+
+    def images_moved(self) -> None:
+        """Forget image counts after a replacement that took more than one image away."""
+        self._images.clear()
+
+
+def _lone_image_holder(img: etree._Element, stop: etree._Element, memo: _Memo) -> etree._Element:
     """Return the outermost ancestor of ``img`` (below ``stop``) that holds nothing but it."""
     holder = img
     while True:
         parent = holder.getparent()
         if parent is None or parent is stop or parent.tag in ("figure", "td", "li", "body"):
             return holder
-        if has_text(parent) or _more_than_one_image(parent):
+        if memo.has_text(parent) or memo.more_than_one_image(parent):
             return holder
         holder = parent
 
 
 def normalise_images(
-    body: etree._Element, *, base: str | None, lazy_attrs: Iterable[str] = ()
+    body: etree._Element,
+    *,
+    base: str | None,
+    lazy_attrs: Iterable[str] = (),
+    origin: str = "<html capture>",
 ) -> int:
-    """Resolve, filter and caption every image under ``body`` in place; return pixels dropped."""
+    """Resolve, filter and caption every image under ``body`` in place; return pixels dropped.
+
+    Raises :class:`CaptureError` naming ``origin`` when ``body`` holds more than
+    :data:`MAX_IMAGES` images.
+    """
+    found = list(body.iter("img"))
+    if len(found) > MAX_IMAGES:
+        raise CaptureError(
+            f"{origin}: article body has {len(found):,} images, "
+            f"over the limit of {MAX_IMAGES} images per page"
+        )
     lazy = tuple(lazy_attrs)
     dropped = 0
-    for img in list(body.iter("img")):
+    for img in found:
         url = real_source(img, lazy, base)
         if url is None or _is_pixel(img, url):
             dropped += url is not None
@@ -193,18 +248,21 @@ def normalise_images(
     _tables_to_figures(body)
     for figure in list(body.iter("figure")):
         _normalise_figure(figure)
+    memo = _Memo()
     for img in list(body.iter("img")):
         if _inside(img, "figure"):
             continue
         parent = img.getparent()
         caption_el = _inline_caption(parent, img) if parent is not None else None
         if caption_el is not None and parent is not body:
+            if caption_el.find(".//img") is not None:
+                memo.images_moved()
             _replace(parent, _figure(img, _text(caption_el)))
             continue
-        holder = _lone_image_holder(img, body)
+        holder = _lone_image_holder(img, body, memo)
         if holder is not img and holder.tag not in ("p", "div", "a", "span", "center"):
             continue
-        if holder is img and has_text(img.getparent()):  # an inline icon inside text
+        if holder is img and memo.has_text(img.getparent()):  # an inline icon inside text
             continue
         nxt = holder.getnext()
         caption = None
