@@ -106,7 +106,7 @@ def import_command(
         source_options,
         summarize,
     )
-    from scripts.store import ContentIndex
+    from scripts.store import ContentIndex, import_lock
 
     if not paths and not from_captures:
         raise click.UsageError("give capture files or folders, or --from-captures")
@@ -125,25 +125,26 @@ def import_command(
             resources=resource_lookup(searched),
             **source_options(sources_path),  # type: ignore[arg-type]
         )
-        outcomes = import_paths(paths, options) if paths else []
-        if from_captures:
-            from scripts.fetch.state import all_captures as every_capture
-            from scripts.fetch.state import mark_imported, pending_captures
+        with import_lock(content_dir):  # one import per content folder at a time
+            outcomes = import_paths(paths, options) if paths else []
+            if from_captures:
+                from scripts.fetch.state import all_captures as every_capture
+                from scripts.fetch.state import mark_imported, pending_captures
 
-            index = ContentIndex.scan(content_dir)
-            source = every_capture if all_captures else pending_captures
-            keys: list[str] = []
+                index = ContentIndex.scan(content_dir)
+                source = every_capture if all_captures else pending_captures
+                keys: list[str] = []
 
-            def stream() -> Iterator[Capture]:
-                # Captures are read one batch at a time; only their keys are kept.
-                for key, capture in source(state_path):
-                    keys.append(key)
-                    yield capture
+                def stream() -> Iterator[Capture]:
+                    # Captures are read one batch at a time; only their keys are kept.
+                    for key, capture in source(state_path):
+                        keys.append(key)
+                        yield capture
 
-            fresh = list(import_captures(stream(), options, index))
-            outcomes.extend(fresh)
-            done = [k for k, o in zip(keys, fresh, strict=True) if o.action != "quarantined"]
-            mark_imported(state_path, done)
+                fresh = list(import_captures(stream(), options, index))
+                outcomes.extend(fresh)
+                done = [k for k, o in zip(keys, fresh, strict=True) if o.action != "quarantined"]
+                mark_imported(state_path, done)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     for outcome in outcomes:

@@ -28,6 +28,7 @@ from scripts.store import (
     article_path,
     candidate_paths,
     identity_of,
+    import_lock,
     read_body,
     write_atomic,
 )
@@ -357,13 +358,15 @@ def import_paths(paths: Iterable[Path], options: ImportOptions) -> list[Outcome]
     """Import every capture found under ``paths`` (files or folders), in a stable order.
 
     Images are taken from the WARC files among ``paths`` unless ``options.resources`` says
-    where else to look.
+    where else to look.  The content folder's import lock is held throughout (see
+    :func:`scripts.store.import_lock`).
     """
     paths = list(paths)
     if options.resources is None:
         options = replace(options, resources=resource_lookup(paths))
-    index = ContentIndex.scan(options.content_dir)
-    return list(import_captures(_read_all(paths), options, index))
+    with import_lock(options.content_dir):
+        index = ContentIndex.scan(options.content_dir)
+        return list(import_captures(_read_all(paths), options, index))
 
 
 def default_jobs() -> int:

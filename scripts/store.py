@@ -7,6 +7,10 @@ Three promises, each tested:
   interrupts the import.  Pelican ignores dot-files, so a stray temporary is never published.
 * **Idempotent.**  Unchanged text is not rewritten (not even its modification time), and an
   article already in the archive keeps its path, so its URL never moves.
+* **One writer.**  An import holds an exclusive lock on ``content/.import.lock`` while it runs
+  (:func:`import_lock`); a second import into the same folder stops at once, naming the lock.
+  Under the lock, temporaries a killed import left behind are removed, so the next run leaves
+  ``content/`` byte-identical to an uninterrupted one.  The lock file is removed on exit.
 * **No silent overwrite.**  Articles are identified by their original URL (else the page they
   were captured from, else title and date); two different articles that want the same slug get
   ``-2``, ``-3`` … instead of replacing each other.  The same story captured from a second site
@@ -17,8 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import fcntl
 import hashlib
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +36,11 @@ from scripts.slugs import slugify
 
 _HEADER_LIMIT = 64  # header lines read when indexing; articles have at most ~16
 _MAX_COLLISIONS = 1000
+LOCK_NAME = ".import.lock"
+# What write_atomic_bytes names its temporary: mkstemp(prefix=".<name>.", suffix=".tmp") adds
+# eight characters from tempfile's alphabet (lower-case letters, digits, underscore).
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+_locked: set[Path] = set()  # content folders whose lock this process holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +227,100 @@ def write_atomic_bytes(path: Path, data: bytes) -> bool:
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
-    except OSError as exc:
+    except BaseException as exc:  # a time limit's exception too: never leave the temporary
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        raise StoreError(f"{path}: cannot write ({exc.strerror})") from exc
+        if isinstance(exc, OSError):
+            raise StoreError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise
     return True
+
+
+def is_temporary(name: str) -> bool:
+    """Tell whether a file name is one :func:`write_atomic_bytes` gives its temporaries."""
+    return _TEMPORARY.fullmatch(name) is not None
+
+
+def remove_temporaries(root: Path) -> list[Path]:
+    """Delete the temporaries a killed write left under ``root``; return what was removed.
+
+    Only regular files whose name matches :func:`is_temporary` exactly are touched; hidden
+    folders and symbolic links are not followed.  Call it only while holding
+    :func:`import_lock`, when no write of ours can be in flight.
+    """
+    removed: list[Path] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not is_temporary(name):
+                continue
+            try:
+                if stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                message = f"{path}: cannot remove leftover temporary ({exc.strerror})"
+                raise StoreError(message) from exc
+    return removed
+
+
+@contextlib.contextmanager
+def import_lock(root: Path) -> Iterator[None]:
+    """Hold the exclusive import lock of content folder ``root`` (re-entrant in one process).
+
+    The lock is ``root/.import.lock`` with ``flock``; it is not waited for: if another import
+    holds it, :class:`StoreError` names the lock file.  Once held, leftover temporaries are
+    removed.  On exit the lock file is deleted (before it is released), so ``content/`` holds
+    nothing more than an uninterrupted run leaves; a killed run's lock file is harmless (the
+    kernel released its lock) and is reused, then deleted, by the next run.
+    """
+    key = root.resolve()
+    if key in _locked:
+        yield
+        return
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{root}: cannot create the content folder ({exc.strerror})") from exc
+    path = root / LOCK_NAME
+    fd = _acquire(path)
+    _locked.add(key)
+    try:
+        remove_temporaries(root)
+        yield
+    finally:
+        _locked.discard(key)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _acquire(path: Path) -> int:
+    """Open and lock ``path``; retry if the file was replaced while we waited for it."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the import lock ({exc.strerror})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(
+                f"{path}: another import is writing to this folder; wait for it to finish"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(f"{path}: cannot lock ({exc.strerror})") from exc
+        # A holder that finished between our open and our lock deleted this file: start over.
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            return fd
+        os.close(fd)

@@ -201,13 +201,9 @@ def test_killed_builds_leave_content_alone_and_rebuild_identically(tmp_path, ref
     assert landed >= KILLS // 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A kill between mkstemp and os.replace in store.write_atomic_bytes leaves "
-    "'.<name>.<random>.tmp' in content/ (seen in the jobs=2 kill runs); Pelican and the importer "
-    "ignore it, but no run ever removes it, so content/ never returns to byte-identical",
-)
 def test_next_import_removes_temporaries_a_kill_left(tmp_path, reference_content):
+    """A kill between mkstemp and os.replace leaves ``.<name>.<random>.tmp``; the next import
+    removes it under its lock (and leaves no lock file), so content/ is byte-identical again."""
     reference, _ = reference_content
     content = tmp_path / "content"
     _run(_import_command(content, 1))
