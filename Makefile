@@ -21,9 +21,10 @@ site: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## Run the property tests far longer than the suite does.
+## Run the property and kill tests far longer than the suite does (20,000 examples per property, 100 kills).
 fuzz: $(STAMP)
-	CLEARPRESS_FUZZ_EXAMPLES=20000 $(PY) -m pytest tests/test_fuzz_text.py
+	CLEARPRESS_FUZZ_EXAMPLES=20000 CLEARPRESS_CRASH_KILLS=100 $(PY) -m pytest \
+		tests/test_fuzz_text.py tests/test_fuzz_html.py tests/test_crash.py
 
 ## Measure import and build speed against plain Pelican (BENCH_ARGS="--sizes 1000,10000 --json bench-results/run.json").
 bench: $(STAMP)
