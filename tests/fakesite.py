@@ -37,6 +37,66 @@ ARTICLES = {
     "uong-nuoc-dung-cach": ("Uống nước đúng cách để bảo vệ thận", "Sức khỏe"),
     "da-nang-don-khach": ("Đà Nẵng đón lượng khách kỷ lục dịp lễ", "Du lịch"),
 }
+# Each article's own paragraphs: long enough to be published rather than held as a draft, and
+# different enough that near-duplicate detection keeps the articles apart.
+STORIES = {
+    "ha-noi-mua-lon": (
+        "Cơn mưa kéo dài từ chiều tối khiến nhiều tuyến phố nội thành như Nguyễn Khuyến, Phan "
+        "Bội Châu và Trần Phú ngập sâu từ 30 đến 50 cm, xe máy chết máy hàng loạt.",
+        "Công ty thoát nước đã huy động hơn 400 công nhân trực tại các điểm úng ngập, vận hành "
+        "trạm bơm Yên Sở hết công suất để hạ mực nước sông Tô Lịch.",
+        "Trung tâm dự báo cho biết mưa còn kéo dài đến cuối tuần, lượng mưa phổ biến 50–100 mm.",
+    ),
+    "gia-vang-tang-manh": (
+        "Giá vàng miếng trong nước mở cửa phiên sáng tăng thêm 800.000 đồng mỗi lượng ở chiều "
+        "mua vào, theo đà đi lên của giá vàng thế giới sau số liệu lạm phát của Mỹ.",
+        "Chênh lệch giữa giá mua và giá bán được các doanh nghiệp nới rộng lên hai triệu đồng, "
+        "người mua lướt sóng có nguy cơ lỗ nếu bán lại ngay trong ngày.",
+        "Các chuyên gia khuyên nhà đầu tư cá nhân không nên dồn toàn bộ tiền nhàn rỗi vào vàng.",
+    ),
+    "an-uong-mua-he": (
+        "Mùa hè cơ thể mất nhiều nước và điện giải qua mồ hôi, vì vậy bữa ăn nên có canh rau, "
+        "trái cây mọng nước như dưa hấu, cam, bưởi và hạn chế đồ chiên rán nhiều dầu mỡ.",
+        "Thức ăn để ngoài trời nắng nóng dễ ôi thiu; nên nấu vừa đủ ăn, bảo quản đồ thừa trong "
+        "tủ lạnh và đun sôi lại trước khi dùng.",
+        "Không nên uống nước đá ngay khi vừa đi nắng về vì dễ gây viêm họng.",
+    ),
+    "ngu-du-giac": (
+        "Người trưởng thành cần ngủ từ bảy đến chín tiếng mỗi đêm; thiếu ngủ kéo dài làm giảm "
+        "số lượng tế bào lympho T, khiến cơ thể dễ nhiễm cúm và cảm lạnh hơn.",
+        "Để ngủ ngon, nên tắt điện thoại trước giờ ngủ một tiếng, giữ phòng tối và mát, tránh "
+        "cà phê và trà đặc sau ba giờ chiều.",
+        "Một giấc ngủ trưa ngắn khoảng hai mươi phút giúp tỉnh táo mà không ảnh hưởng giấc đêm.",
+    ),
+    "tap-the-duc-buoi-sang": (
+        "Ba mươi phút đi bộ nhanh hoặc đạp xe vào buổi sáng giúp tim mạch khỏe hơn, cải thiện "
+        "đường huyết và tinh thần sảng khoái cho cả ngày làm việc.",
+        "Người cao tuổi nên khởi động kỹ các khớp gối, cổ chân trước khi tập và tránh tập khi "
+        "trời còn quá lạnh hoặc sương mù dày.",
+        "Uống một cốc nước ấm trước khi tập và không tập ngay sau khi ăn no.",
+    ),
+    "rau-xanh-moi-ngay": (
+        "Rau xanh cung cấp chất xơ, vitamin C, axit folic và nhiều khoáng chất; người lớn nên "
+        "ăn khoảng 400 gam rau và trái cây mỗi ngày theo khuyến nghị dinh dưỡng.",
+        "Chất xơ giúp tiêu hóa đều đặn, giảm hấp thu cholesterol và tạo cảm giác no lâu, hỗ trợ "
+        "kiểm soát cân nặng ở người thừa cân.",
+        "Nên rửa rau dưới vòi nước chảy và ngâm nước muối loãng để loại bỏ bụi bẩn, trứng giun.",
+    ),
+    "uong-nuoc-dung-cach": (
+        "Thận lọc khoảng 180 lít máu mỗi ngày và cần đủ nước để đào thải chất cặn; uống quá ít "
+        "nước làm tăng nguy cơ sỏi thận và nhiễm trùng đường tiết niệu.",
+        "Nên chia đều lượng nước trong ngày, uống từng ngụm nhỏ, không đợi khát mới uống và "
+        "không uống dồn một lượng lớn trước khi đi ngủ.",
+        "Người bệnh suy thận cần hỏi bác sĩ về lượng nước phù hợp thay vì tự uống thật nhiều.",
+    ),
+    "da-nang-don-khach": (
+        "Trong bốn ngày nghỉ lễ, Đà Nẵng đón hơn 350.000 lượt khách, tăng 20% so với cùng kỳ, "
+        "công suất phòng khách sạn ven biển Mỹ Khê đạt trên 90%.",
+        "Cầu Rồng phun lửa, phun nước vào tối thứ bảy và chủ nhật thu hút hàng nghìn người xem, "
+        "lực lượng chức năng phân luồng giao thông quanh khu vực hai đầu cầu.",
+        "Sở Du lịch thành phố lập đường dây nóng tiếp nhận phản ánh của du khách về giá dịch vụ.",
+    ),
+}
 # Article slugs reached only through the sitemap index (news sitemap and plain sitemap).
 SITEMAP_ONLY = ("uong-nuoc-dung-cach", "da-nang-don-khach")
 LISTING_PAGES = (
@@ -94,6 +154,7 @@ def article_html(slug: str, title: str, section: str) -> bytes:
 <figure><img src="/anh/{slug}.jpg" alt="{title}"><figcaption>Ảnh minh họa</figcaption></figure>
 <img src="/px.gif?id={slug}" width="1" height="1" alt="">
 <p>Người dân được khuyến cáo theo dõi thông tin chính thức.</p>
+{"".join(f"<p>{paragraph}</p>" for paragraph in STORIES.get(slug, ()))}
 </div>
 <p class="source-credit">Nguồn: hanoi.gov.vn</p>
 <div class="box-tinlienquan"><a href="/bai-viet/ha-noi-mua-lon.html">Tin liên quan</a></div>

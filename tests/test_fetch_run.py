@@ -247,3 +247,15 @@ def test_article_images_are_captured_once_beside_the_pages(site, tmp_path):
     assert 1 <= len(kept) <= len(expected)
     again = run(site, tmp_path)
     assert again.images == 0  # known images are not fetched again
+
+
+def test_a_run_that_finds_nothing_new_leaves_the_state_file_byte_identical(site, tmp_path):
+    """The archive workflow commits the state: a run with nothing new must not change it.
+
+    (A URL that keeps failing does change it: its attempt count is what bounds its retries.)
+    """
+    run(site, tmp_path)
+    before = (tmp_path / "state/f.sqlite3").read_bytes()
+    second = run(site, tmp_path)
+    assert second.fetched == 0 and second.not_modified > 0
+    assert (tmp_path / "state/f.sqlite3").read_bytes() == before

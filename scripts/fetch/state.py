@@ -130,7 +130,23 @@ class State:
         return {key: (etag, modified) for key, etag, modified in rows}
 
     def record_check(self, source: str, check: Checked) -> None:
-        """Remember how a feed, listing page or sitemap answered, with its validators."""
+        """Remember how a feed, listing page or sitemap answered, with its validators.
+
+        A run that learns nothing writes nothing: the scheduled workflow commits this file, and
+        a 304 (or the same failure again) must leave it byte-identical so a run that found no
+        new article makes no commit.  A 304 confirms the stored answer and validators, so it
+        changes a row only when the previous answer was a failure.  ``attempts`` therefore
+        counts answers that changed something, not requests.
+        """
+        row = self.db.execute(
+            "SELECT status, last_error, etag, last_modified FROM urls WHERE key = ?", (check.key,)
+        ).fetchone()
+        status, etag, modified = check.outcome, check.etag, check.last_modified
+        if row is not None and check.outcome == "not_modified":
+            status = row[0] if row[0] in ("ok", "not_modified") else status
+            etag, modified = etag or row[2], modified or row[3]
+        if row is not None and (status, check.error, etag, modified) == tuple(row):
+            return
         now = _now()
         self._tx(
             "INSERT INTO urls (key, source, kind, status, attempts, last_error, etag,"
@@ -138,8 +154,7 @@ class State:
             " ON CONFLICT (key) DO UPDATE SET status = excluded.status,"
             " attempts = attempts + 1, last_error = excluded.last_error, etag = excluded.etag,"
             " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
-            check.key, source, check.kind, check.outcome, check.error, check.etag,
-            check.last_modified, now, now,
+            check.key, source, check.kind, status, check.error, etag, modified, now, now,
         )  # fmt: skip
 
     # --- fetching --------------------------------------------------------------------------
@@ -198,7 +213,16 @@ class State:
         )  # fmt: skip
 
     def mark_skipped(self, key: str, status: str, note: str) -> None:
-        """Record a URL not captured on purpose: ``robots``, ``redirected`` or ``duplicate``."""
+        """Record a URL not captured on purpose: ``robots``, ``redirected`` or ``duplicate``.
+
+        Unchanged when it was already skipped for the same reason (robots.txt is asked again on
+        every run), so a run with nothing new leaves the file as it was.
+        """
+        row = self.db.execute(
+            "SELECT status, last_error FROM urls WHERE key = ?", (key,)
+        ).fetchone()
+        if row is not None and tuple(row) == (status, note):
+            return
         self._tx(
             "UPDATE urls SET status = ?, last_error = ?, updated_at = ? WHERE key = ?",
             status, note, _now(), key,
