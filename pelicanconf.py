@@ -54,8 +54,10 @@ AUTHORS_SAVE_AS = "author/index.html"
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404"]
 SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
-DRAFT_URL = "drafts/{slug}.html"
-DRAFT_SAVE_AS = "drafts/{slug}.html"
+# Drafts (low-confidence or undated imports) wait in content/ for the operator's review and are
+# never written to the site: a page at a guessable URL would publish them anyway.
+DRAFT_URL = ""
+DRAFT_SAVE_AS = ""
 
 # Pelican's own feeds are replaced by the topic_feeds plugin (RSS, Atom and JSON Feed per topic,
 # per source and for the whole archive, with provenance in every item).

@@ -455,3 +455,30 @@ def test_metadata_cannot_inject_markup_or_script_links(tmp_path):
     assert "javascript:alert(5)" in prov.text_content()  # shown as text, not a link
     assert "hôm qua" in prov.text_content() and prov.xpath(".//time") == []
     assert any("tin-doc-hai.md" in m and "Captured" in m for m in build.messages())
+
+
+DRAFT = """Title: Bản nháp chưa kiểm tra về giá xăng
+Date: 2024-03-02 09:00+07:00
+Category: Năng lượng
+Status: draft
+Source: vnexpress.net
+
+Nội dung trích xuất chưa chắc chắn, đang chờ người vận hành xem lại.
+"""
+
+
+def test_drafts_are_never_written_to_the_site(tmp_path):
+    """Drafts wait in content/ for review; publishing them at a guessable URL would leak them.
+
+    Their topic here has no published article, so a draft page would also link a topic page
+    and feeds that do not exist (found by ``check`` in a scheduled run).
+    """
+    content = tmp_path / "content"
+    shutil.copytree(SITE_CONTENT, content)
+    (content / "thoi-su" / "2024" / "ban-nhap.md").write_text(DRAFT, encoding="utf-8")
+    build = build_site(tmp_path / "out", content=content)
+    assert not (build.output / "drafts").exists()
+    assert not (build.output / "nang-luong").exists()
+    for path in build.output.rglob("*"):
+        if path.suffix in (".html", ".xml", ".json") and path.is_file():
+            assert "Bản nháp chưa kiểm tra" not in path.read_text(encoding="utf-8"), path
