@@ -192,6 +192,8 @@ def extract_command(path: Path, url: str | None, fmt: str, element_hiding: Path 
         captures = list(read_file(path))
         if not captures:
             raise click.ClickException(f"{path}: no page in this capture")
+        if captures[0].rejected:
+            raise click.ClickException(f"{captures[0].origin}: {captures[0].rejected}")
         from scripts.extract.html import ExtractOptions
 
         article = extract(

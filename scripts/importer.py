@@ -249,6 +249,8 @@ def extract_bounded(
     Pure and picklable, so it runs the same in a worker process as in this one.
     """
     origin = capture.origin or "<capture>"
+    if capture.rejected:
+        return None, capture.rejected
     try:
         with _deadline(time_limit):
             if element_hiding is None:

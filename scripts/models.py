@@ -58,7 +58,8 @@ class Capture:
     ``kind`` is ``"html"`` or ``"text"`` (a plain-text rendering of a page, like the seed
     capture).  ``captured_at`` comes from the capture itself (WARC-Date, a SingleFile header)
     and is ``None`` when the capture does not say; it is never the clock at import time, so that
-    re-importing is byte-identical.
+    re-importing is byte-identical.  A capture with a ``rejected`` reason holds no data: the
+    importer quarantines it with that reason instead of extracting it.
     """
 
     data: bytes
@@ -67,6 +68,7 @@ class Capture:
     captured_at: datetime | None = None
     origin: str = ""  # file path (and record offset) the bytes were read from, for messages
     content_type: str | None = None
+    rejected: str = ""  # why it was set aside unread (e.g. over the size limit); data is empty
 
 
 @dataclass(frozen=True, slots=True)

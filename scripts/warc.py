@@ -29,6 +29,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from scripts.models import Capture, CaptureError
+from scripts.readers import MAX_CAPTURE_BYTES
 
 OPEN_SUFFIX = ".open"
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -186,7 +187,11 @@ def _to_capture(record: object, path: str, offset: int) -> Capture | None:
         captured_at = datetime.fromisoformat(date.replace("Z", "+00:00"))
         if captured_at.tzinfo is None:
             captured_at = captured_at.replace(tzinfo=UTC)
-    data = record.content_stream().read()  # type: ignore[attr-defined]
+    # Decoded (gzip undone), read no further than the limit: a gzip bomb stays bounded too.
+    data = record.content_stream().read(MAX_CAPTURE_BYTES + 1)  # type: ignore[attr-defined]
+    rejected = ""
+    if len(data) > MAX_CAPTURE_BYTES:
+        data, rejected = b"", f"response is over the {MAX_CAPTURE_BYTES}-byte limit once decoded"
     kind = "text" if content_type.split(";")[0].strip().lower() == "text/plain" else "html"
     return Capture(
         data=data,
@@ -195,6 +200,7 @@ def _to_capture(record: object, path: str, offset: int) -> Capture | None:
         captured_at=captured_at,
         origin=f"{path}#{offset}",
         content_type=content_type,
+        rejected=rejected,
     )
 
 
@@ -203,7 +209,8 @@ def read_warc(path: str | Path) -> Iterator[Capture]:
 
     ``Capture.url`` is the WARC-Target-URI, ``captured_at`` the WARC-Date (aware, UTC) and
     ``origin`` is ``"<path>#<offset>"``.  Content-encoding (gzip) is undone; other records
-    (requests, images, warcinfo) are skipped.
+    (requests, images, warcinfo) are skipped.  A response over ``MAX_CAPTURE_BYTES`` once
+    decoded is yielded without its data, ``rejected`` saying so, and the file goes on.
     """
     try:
         with open(path, "rb") as fh:

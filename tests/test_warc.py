@@ -121,3 +121,54 @@ def test_recovery_refuses_to_seal_a_damaged_file(tmp_path):
     with pytest.raises(CaptureError, match=r"c\.warc\.gz\.open: damaged"):
         recover_open_file(warc.open_path, span.end - 10)
     assert warc.open_path.exists()
+
+
+def test_a_response_over_the_size_limit_is_rejected_and_the_file_goes_on(tmp_path, monkeypatch):
+    import scripts.warc
+
+    monkeypatch.setattr(scripts.warc, "MAX_CAPTURE_BYTES", 1000)
+    path = tmp_path / "c.warc.gz"
+    warc = WarcFile(path)
+    bomb = gzip.compress(PAGE + b" " * 5000)  # small on disk, over the limit once decoded
+    spans = [
+        warc.write(exchange("https://webkhoedep.vn/a.html", PAGE)),
+        warc.write(exchange("https://webkhoedep.vn/big.html", bomb, Content_Encoding="gzip")),
+        warc.write(exchange("https://webkhoedep.vn/c.html", PAGE + b" " * 900)),
+    ]
+    warc.close()
+    captures = list(read_warc(path))
+    assert [c.rejected for c in captures] == [
+        "",
+        "response is over the 1000-byte limit once decoded",
+        "",
+    ]
+    assert captures[1].data == b"" and captures[1].url == "https://webkhoedep.vn/big.html"
+    assert [c.origin for c in captures] == [f"{path}#{s.offset}" for s in spans]
+    assert read_capture(path, spans[1].offset) == captures[1]
+    assert captures[2].data == PAGE + b" " * 900
+
+
+def test_the_importer_quarantines_a_rejected_response_by_its_offset(tmp_path, monkeypatch):
+    import scripts.warc
+    from scripts.importer import ImportOptions, import_paths
+    from tests.helpers import ROOT
+
+    monkeypatch.setattr(scripts.warc, "MAX_CAPTURE_BYTES", 100_000)
+    demo = ROOT / "captures" / "demo" / "webkhoedep.vn-2021-ha-noi-tiem-mui-hai-vac-xin.html"
+    page = demo.read_bytes()
+    path = tmp_path / "c.warc.gz"
+    warc = WarcFile(path)
+    big = gzip.compress(page + b"<!--" + b" " * 200_000 + b"-->")
+    spans = [
+        warc.write(exchange("https://webkhoedep.vn/big.html", big, Content_Encoding="gzip")),
+        warc.write(exchange("https://webkhoedep.vn/a.html", page)),
+    ]
+    warc.close()
+    for jobs in (1, 2):
+        content = tmp_path / f"content-{jobs}"
+        outcomes = import_paths([path], ImportOptions(content_dir=content, jobs=jobs))
+        assert [(o.action, o.origin) for o in outcomes] == [
+            ("quarantined", f"{path}#{spans[0].offset}"),
+            ("wrote", f"{path}#{spans[1].offset}"),
+        ]
+        assert outcomes[0].reason == "response is over the 100000-byte limit once decoded"
