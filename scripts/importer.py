@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scripts.convert import article_header, body_to_markdown, render_markdown
 from scripts.extract import extract
+from scripts.extract.html import DEPTH_WARNING
 from scripts.images import ImageSettings, keep_images
 from scripts.models import ArchiveError, Article, Capture
 from scripts.readers import expand_paths, read_file
@@ -50,7 +51,7 @@ class ImportOptions:
     content_dir: Path = Path("content")
     url: str | None = None  # page address for a single capture (overrides what it records)
     category: str | None = None  # explicit topic: overrides the page's own category
-    force: bool = False  # publish low-confidence articles instead of importing them as drafts
+    force: bool = False  # publish low-confidence articles (never undated or depth-cut ones)
     min_confidence: float = MIN_CONFIDENCE
     default_topic: str = DEFAULT_TOPIC
     topic_for: Callable[[str], str | None] | None = None  # a source's configured default topic
@@ -144,6 +145,8 @@ def import_article(
     draft = False
     if article.date is None:
         draft, reasons = True, ["no publication date found", *reasons]
+    elif DEPTH_WARNING in report.warnings:
+        draft = True  # the body was cut: never published as if whole, not even with --force
     elif report.confidence < options.min_confidence and not options.force:
         draft = True
     topic = choose_topic(article, options)

@@ -85,6 +85,16 @@ def test_page_nested_100000_deep_is_set_aside_with_its_reason(tmp_path):
     assert elapsed < 10
 
 
+def test_page_cut_at_the_depth_limit_is_not_published_even_with_force(tmp_path):
+    deep = "<div>" * 100_000 + "<p>" + "Đoạn văn lồng sâu. " * 10 + "</p>" + "</div>" * 100_000
+    outcomes, _ = _run(tmp_path, "m-deep.html", _body_page(deep), force=True)
+    outcome = outcomes["m-deep.html"]
+    assert outcome.action in ("quarantined", "draft"), outcome
+    assert "nest" in outcome.reason, outcome
+    if outcome.path is not None:
+        assert "\nStatus: draft\n" in Path(outcome.path).read_text(encoding="utf-8")
+
+
 def _image_paragraphs(count: int) -> str:
     return "".join(
         f'<p><img src="https://cdn.webkhoedep.vn/a{i}.jpg" alt="Ảnh {i}"></p>' for i in range(count)
