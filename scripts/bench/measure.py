@@ -75,6 +75,41 @@ def committed_settings(work: Path, revision: str = "HEAD") -> Path:
     return path
 
 
+def settings_without(base: Path, plugins: list[str], work: Path) -> Path:
+    """Write settings that are ``base`` minus the named plugins, and return their path.
+
+    The search plugin is measured separately (``--without search``): it is being replaced while
+    this runs, and its cost is its own question.  Paths stay relative to ``base``'s folder.
+    """
+    folder = base.resolve().parent
+    text = f'''"""{base.name} without {", ".join(plugins)} (written by scripts.bench)."""
+import os as _os
+import runpy as _runpy
+
+_BASE = {str(base.resolve())!r}
+_FOLDER = {str(folder)!r}
+globals().update(
+    {{k: v for k, v in _runpy.run_path(_BASE).items() if k.isupper()}}
+)
+PLUGINS = [p for p in PLUGINS if str(p).rsplit(".", 1)[-1] not in {sorted(plugins)!r}]
+
+
+def _abs(value):
+    return value if _os.path.isabs(value) else _os.path.join(_FOLDER, value)
+
+
+THEME = _abs(THEME) if _os.path.isdir(_abs(THEME)) else THEME
+PATH = _abs(PATH)
+PLUGIN_PATHS = [_abs(p) for p in PLUGIN_PATHS]
+if "CACHE_PATH" in globals():
+    CACHE_PATH = _abs(CACHE_PATH)
+'''
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"{base.stem}-without-{'-'.join(sorted(plugins))}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 class BenchError(Exception):
     """A benchmark step failed; the message says which step and why, in one line."""
 
@@ -355,8 +390,16 @@ def measure_builds(
     *,
     settings: Path | None = None,
     incremental: Iterable[int] = (1, 20),
+    verify: bool = False,
 ) -> list[dict[str, Any]]:
-    """Full ClearPress build, plain Pelican build, then ClearPress rebuilds after additions."""
+    """Full ClearPress build, plain Pelican build, then ClearPress rebuilds after additions.
+
+    The first ClearPress build writes into a new output folder, so whatever ClearPress caches
+    (keyed by content and output folder) starts cold: that is the full build.  The rebuilds
+    reuse its output and caches, as a second ``clearpress build`` would.  With ``verify`` the
+    final content is also built clean into another folder and the last rebuild's output is
+    compared with it file by file.
+    """
     settings = settings or clearpress_settings()
     content = work / f"content-{size}"
     log(f"generating {size} Markdown articles")
@@ -379,7 +422,28 @@ def measure_builds(
         result = run_pelican(content, cp_out, settings, logs / f"cp-{size}-plus{added}.log")
         rows.append(_row(size, f"clearpress +{added}", result, articles))
     shutil.rmtree(plain_out, ignore_errors=True)
+    if verify and rows:
+        clean = work / f"out-clean-{size}"
+        log(f"N={size}: clean build of the final content, to compare with the rebuild")
+        run_pelican(content, clean, settings, logs / f"cp-{size}-clean.log")
+        rows[-1]["differs_from_clean_build"] = len(differing_files(cp_out, clean))
+        shutil.rmtree(clean, ignore_errors=True)
     return rows
+
+
+def differing_files(first: Path, second: Path) -> list[str]:
+    """Site-relative paths whose bytes differ between two output trees (or exist in one only)."""
+    import filecmp
+
+    def files(root: Path) -> set[str]:
+        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+    one, two = files(first), files(second)
+    differing = sorted(one ^ two)
+    for name in sorted(one & two):
+        if not filecmp.cmp(first / name, second / name, shallow=False):
+            differing.append(name)
+    return sorted(differing)
 
 
 def peak_rss_self_mb() -> float:
