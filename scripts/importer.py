@@ -13,13 +13,17 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import TypeVar
 
 from scripts.convert import article_header, body_to_markdown, render_markdown
 from scripts.extract import extract
 from scripts.extract.html import DEPTH_WARNING
+from scripts.fingerprint import simhash, words_of
 from scripts.images import ImageSettings, keep_images
 from scripts.models import ArchiveError, Article, Capture
 from scripts.readers import expand_paths, read_file
@@ -37,8 +41,11 @@ from scripts.urls import host_of
 
 DEFAULT_TOPIC = "Tin tức"
 MIN_CONFIDENCE = 0.5
-TIME_LIMIT = 20.0  # seconds of extraction per page before it is quarantined
-BATCH = 256  # captures held in memory at once when extracting in parallel
+TIME_LIMIT = 20.0  # seconds to extract and convert a page before it is quarantined
+CHUNK = 8  # captures sent to a worker at once when preparing in parallel
+AHEAD = 4  # chunks per worker in flight: enough to keep workers busy while this process writes
+
+T = TypeVar("T")
 
 # Outcome actions, in the order the summary prints them.
 ACTIONS = ("wrote", "updated", "merged", "unchanged", "draft", "quarantined")
@@ -57,7 +64,7 @@ class ImportOptions:
     topic_for: Callable[[str], str | None] | None = None  # a source's configured default topic
     topic_alias: Callable[[str], str] | None = None  # site category → archive topic ([topics])
     policy_for: Callable[[str], str] | None = None  # a source's publishing policy
-    jobs: int = 1  # extraction processes; writes always happen in order in this process
+    jobs: int = 1  # processes preparing captures; writes always happen in order in this one
     time_limit: float = TIME_LIMIT
     images_for: Callable[[Article], ImageSettings] | None = None  # per-source image policy
     resources: Callable[[str], bytes | None] | None = None  # captured bytes of image URLs
@@ -136,10 +143,33 @@ def _merge_vias(existing: tuple[str, ...], new: str | None) -> tuple[str, ...]:
     return (existing[0], *others)
 
 
-def import_article(
-    article: Article, origin: str, options: ImportOptions, index: ContentIndex
-) -> Outcome:
-    """Write one extracted article into the archive (or record it on the article it repeats)."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One capture made ready to write: every decision that needs no knowledge of the archive.
+
+    Made by :func:`prepare` (in a worker process when ``jobs > 1``) and written by
+    :func:`commit`, which owns the content index: identities, copies and slug collisions.
+    """
+
+    origin: str
+    title: str
+    header: dict[str, str]  # the article's header; commit settles Slug and Via_URL
+    body: str  # Markdown
+    identity: str  # what says two files hold the same article (see store.identity_of)
+    base: Path  # content/<topic>/<yyyy>/<slug>.md before slug collisions are resolved
+    draft: bool
+    reasons: tuple[str, ...]  # why it is a draft (or what an update should report)
+    via_url: str | None
+    source_url: str | None
+    fingerprint: int | None  # SimHash of the body, to find copies from other sites
+
+
+def prepare_article(article: Article, origin: str, options: ImportOptions) -> Prepared:
+    """Decide draft, topic and path, keep images and convert to Markdown (no index needed).
+
+    Images are written here: their names are the hash of their bytes, so a worker writing one
+    needs nothing shared and two workers writing the same one write the same file.
+    """
     report = article.report
     reasons = [w for w in report.warnings if not w.startswith("captions inferred")]
     draft = False
@@ -161,51 +191,87 @@ def import_article(
         draft=draft,
         policy=_policy(article, options),
     )
-    body = body_to_markdown(article.body_html)
-    identity_header = {
+    identity_header: dict[str, str] = {
         k: header[k] for k in ("Source_URL", "Via_URL", "Title", "Date") if k in header
     }
-    existing = index.by_identity.get(identity_of(identity_header))
-    if existing is None and article.via_url:
+    year = f"{article.date.year:04d}" if article.date else "undated"
+    body = body_to_markdown(article.body_html)
+    return Prepared(
+        origin=origin,
+        title=article.title,
+        header=header,
+        body=body,
+        identity=identity_of(identity_header),
+        base=article_path(options.content_dir, topic, year, header["Slug"]),
+        draft=draft,
+        reasons=tuple(reasons),
+        via_url=article.via_url,
+        source_url=article.source_url,
+        fingerprint=simhash(words_of(body)) if article.via_url else None,
+    )
+
+
+def commit(prepared: Prepared, index: ContentIndex) -> Outcome:
+    """Write a prepared article into the archive (or record it on the article it repeats).
+
+    Runs in the importing process, in input order: what it does depends on what was written
+    before.  A store error becomes a ``quarantined`` outcome.
+    """
+    try:
+        return _commit(prepared, index)
+    except ArchiveError as exc:
+        return Outcome("quarantined", prepared.origin, reason=_reason(exc, prepared.origin))
+
+
+def _commit(prepared: Prepared, index: ContentIndex) -> Outcome:
+    origin, title, body, draft = prepared.origin, prepared.title, prepared.body, prepared.draft
+    reasons = "; ".join(prepared.reasons)
+    header = dict(prepared.header)
+    existing = index.by_identity.get(prepared.identity)
+    if existing is None and prepared.via_url:
         # The same story from another site, without an original URL to say so: compare text.
-        existing = index.find_copy(body, article.source_url, header.get("Date"))
-    action = "draft" if draft else "wrote"
+        existing = index.find_copy(
+            body, prepared.source_url, header.get("Date"), prepared.fingerprint
+        )
     if existing is not None:
-        vias = _merge_vias(existing.via_urls, article.via_url)
+        vias = _merge_vias(existing.via_urls, prepared.via_url)
         primary = existing.via_urls[0] if existing.via_urls else None
-        if primary and article.via_url and article.via_url != primary:
+        if primary and prepared.via_url and prepared.via_url != primary:
             # Another site's copy of an article we already have: record where else it appeared.
             merged = dict(existing.header)
             merged["Via_URL"] = ", ".join(vias)
             text = render_markdown(merged, read_body(existing.path))
             changed = write_atomic(existing.path, text)
             index.add(existing.path, merged)
-            return Outcome(
-                "merged" if changed else "unchanged", origin, existing.path, title=article.title
-            )
+            return Outcome("merged" if changed else "unchanged", origin, existing.path, title=title)
         header["Slug"] = existing.slug
         if vias:
             header["Via_URL"] = ", ".join(vias)
         path = existing.path
-        text = render_markdown(header, body)
-        changed = write_atomic(path, text)
+        changed = write_atomic(path, render_markdown(header, body))
         index.add(path, header)
         if not changed:
-            return Outcome("unchanged", origin, path, title=article.title)
-        return Outcome(
-            "draft" if draft else "updated", origin, path, "; ".join(reasons), article.title
-        )
+            return Outcome("unchanged", origin, path, title=title)
+        return Outcome("draft" if draft else "updated", origin, path, reasons, title)
 
-    year = f"{article.date.year:04d}" if article.date else "undated"
-    base = article_path(options.content_dir, topic, year, header["Slug"])
-    for path in candidate_paths(base):
+    for path in candidate_paths(prepared.base):
         if path not in index.by_path and not path.exists():
             break
     header["Slug"] = path.stem
-    text = render_markdown(header, body)
-    write_atomic(path, text)
+    write_atomic(path, render_markdown(header, body))
     index.add(path, header)
-    return Outcome(action, origin, path, "; ".join(reasons) if draft else "", article.title)
+    return Outcome("draft" if draft else "wrote", origin, path, reasons if draft else "", title)
+
+
+def import_article(
+    article: Article, origin: str, options: ImportOptions, index: ContentIndex
+) -> Outcome:
+    """Write one extracted article into the archive (:func:`prepare_article`, then commit)."""
+    try:
+        prepared = prepare_article(article, origin, options)
+    except ArchiveError as exc:
+        return Outcome("quarantined", origin, reason=_reason(exc, origin))
+    return commit(prepared, index)
 
 
 def resource_lookup(paths: Iterable[Path]) -> Callable[[str], bytes | None] | None:
@@ -244,25 +310,11 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def extract_bounded(
-    capture: Capture, url: str | None, time_limit: float, element_hiding: Path | None = None
-) -> tuple[Article | None, str]:
-    """Extract one capture within ``time_limit``; return the article or the reason it failed.
-
-    Pure and picklable, so it runs the same in a worker process as in this one.
-    """
-    origin = capture.origin or "<capture>"
-    if capture.rejected:
-        return None, capture.rejected
+def _bounded(work: Callable[[], T], origin: str, time_limit: float) -> tuple[T | None, str]:
+    """Run ``work`` within ``time_limit``; return its value, or None and why it failed."""
     try:
         with _deadline(time_limit):
-            if element_hiding is None:
-                article = extract(capture, url=url)
-            else:
-                from scripts.extract.html import ExtractOptions
-
-                options = ExtractOptions(element_hiding=element_hiding)
-                article = extract(capture, url=url, options=options)
+            return work(), ""
     except ArchiveError as exc:
         return None, _reason(exc, origin)
     except RecursionError:
@@ -271,39 +323,56 @@ def extract_bounded(
         return None, f"extraction took longer than {time_limit:g} s"
     except Exception as exc:  # one hostile page must never stop the whole run
         return None, f"unexpected {type(exc).__name__} during extraction: {exc}"[:300]
+
+
+def _extract(capture: Capture, url: str | None, element_hiding: Path | None) -> Article:
+    """Extract one capture and fill in the page it was captured from."""
+    if element_hiding is None:
+        article = extract(capture, url=url)
+    else:
+        from scripts.extract.html import ExtractOptions
+
+        article = extract(capture, url=url, options=ExtractOptions(element_hiding=element_hiding))
     if not article.via_url and capture.url:
         article = replace(article, via_url=capture.url, via_site=host_of(capture.url))
-    return article, ""
+    return article
 
 
-def _extract_job(
-    job: tuple[Capture, str | None, float, Path | None],
+def extract_bounded(
+    capture: Capture, url: str | None, time_limit: float, element_hiding: Path | None = None
 ) -> tuple[Article | None, str]:
-    return extract_bounded(*job)
+    """Extract one capture within ``time_limit``; return the article or the reason it failed."""
+    if capture.rejected:
+        return None, capture.rejected
+    origin = capture.origin or "<capture>"
+    return _bounded(lambda: _extract(capture, url, element_hiding), origin, time_limit)
+
+
+def prepare(capture: Capture, options: ImportOptions) -> Prepared | Outcome:
+    """Extract, convert and place one capture within the time limit, or say why it cannot be.
+
+    Pure apart from image files (see :func:`prepare_article`), so it runs the same in a worker
+    process as in this one; a failure is a ``quarantined`` outcome.
+    """
+    origin = capture.origin or "<capture>"
+    if capture.rejected:
+        return Outcome("quarantined", origin, reason=capture.rejected)
+
+    def work() -> Prepared:
+        article = _extract(capture, options.url, options.element_hiding)
+        return prepare_article(article, origin, options)
+
+    prepared, reason = _bounded(work, origin, options.time_limit)
+    return prepared if prepared is not None else Outcome("quarantined", origin, reason=reason)
 
 
 def import_capture(capture: Capture, options: ImportOptions, index: ContentIndex) -> Outcome:
     """Extract and write one capture; errors become a ``quarantined`` outcome."""
-    article, reason = extract_bounded(
-        capture, options.url, options.time_limit, options.element_hiding
-    )
-    return _write(capture, article, reason, options, index)
+    return _commit_item(prepare(capture, options), index)
 
 
-def _write(
-    capture: Capture,
-    article: Article | None,
-    reason: str,
-    options: ImportOptions,
-    index: ContentIndex,
-) -> Outcome:
-    origin = capture.origin or "<capture>"
-    if article is None:
-        return Outcome("quarantined", origin, reason=reason)
-    try:
-        return import_article(article, origin, options, index)
-    except ArchiveError as exc:
-        return Outcome("quarantined", origin, reason=_reason(exc, origin))
+def _commit_item(item: Prepared | Outcome, index: ContentIndex) -> Outcome:
+    return commit(item, index) if isinstance(item, Prepared) else item
 
 
 def _reason(exc: Exception, origin: str) -> str:
@@ -320,43 +389,61 @@ def _read_all(paths: Iterable[Path]) -> Iterator[Capture | Outcome]:
             yield Outcome("quarantined", str(path), reason=_reason(exc, str(path)))
 
 
+_worker_options: ImportOptions | None = None  # set in each worker process by _start_worker
+
+
+def _start_worker(options: ImportOptions) -> None:
+    # Forked, so the options (with their callables) are inherited, never pickled.
+    global _worker_options
+    _worker_options = options
+
+
+def _prepare_chunk(chunk: list[Capture | Outcome]) -> list[Prepared | Outcome]:
+    assert _worker_options is not None
+    return [prepare(c, _worker_options) if isinstance(c, Capture) else c for c in chunk]
+
+
+def _chunks(items: Iterable[Capture | Outcome]) -> Iterator[list[Capture | Outcome]]:
+    chunk: list[Capture | Outcome] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def import_captures(
     items: Iterable[Capture | Outcome], options: ImportOptions, index: ContentIndex
 ) -> Iterator[Outcome]:
-    """Import captures in order, extracting in ``options.jobs`` processes.
+    """Import captures in order, preparing them in ``options.jobs`` processes.
 
-    Extraction is pure, so it can run anywhere; writing depends on what was written before
-    (identities, slug collisions), so it happens here, in input order.  The result is the same
-    whatever the number of jobs.
+    :func:`prepare` (extraction, images, conversion) is pure, so it can run anywhere;
+    :func:`commit` depends on what was written before (identities, slug collisions), so it
+    happens here, in input order, as each result arrives.  At most ``AHEAD`` chunks of ``CHUNK``
+    captures per worker are in flight, so memory stays bounded on any number of captures.  The
+    result is the same whatever the number of jobs.
     """
     jobs = max(1, options.jobs)
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    if jobs == 1:
+        for item in items:
+            yield _commit_item(prepare(item, options) if isinstance(item, Capture) else item, index)
+        return
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(options,))
     try:
-        batch: list[Capture | Outcome] = []
-        for item in _with_end(iter(items)):
-            if item is not None:
-                batch.append(item)
-            if batch and (item is None or len(batch) >= BATCH):
-                captures = [c for c in batch if isinstance(c, Capture)]
-                work = [
-                    (c, options.url, options.time_limit, options.element_hiding) for c in captures
-                ]
-                results = iter(pool.map(_extract_job, work) if pool else map(_extract_job, work))
-                for entry in batch:
-                    if isinstance(entry, Outcome):
-                        yield entry
-                    else:
-                        yield _write(entry, *next(results), options, index)
-                batch = []
+        pending: deque[AsyncResult[list[Prepared | Outcome]]] = deque()
+        for chunk in _chunks(items):
+            pending.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            if len(pending) >= jobs * AHEAD:
+                for prepared in pending.popleft().get():
+                    yield _commit_item(prepared, index)
+        while pending:
+            for prepared in pending.popleft().get():
+                yield _commit_item(prepared, index)
     finally:
-        if pool is not None:
-            pool.terminate()
-
-
-def _with_end(items: Iterator[Capture | Outcome]) -> Iterator[Capture | Outcome | None]:
-    """Yield ``items`` and then ``None``, which flushes the last batch."""
-    yield from items
-    yield None
+        pool.terminate()
 
 
 def import_paths(paths: Iterable[Path], options: ImportOptions) -> list[Outcome]:

@@ -61,6 +61,7 @@ class ContentIndex:
     root: Path
     by_identity: dict[str, StoredArticle] = field(default_factory=dict)
     by_path: dict[Path, StoredArticle] = field(default_factory=dict)
+    by_day: dict[int, set[Path]] = field(default_factory=dict)  # by the Date's calendar day
     _fingerprints: dict[Path, int | None] | None = None  # read lazily: only copies need them
 
     @classmethod
@@ -79,6 +80,13 @@ class ContentIndex:
 
     def add(self, path: Path, header: dict[str, str]) -> StoredArticle:
         """Record (or replace) what ``path`` now holds."""
+        previous = self.by_path.get(path)
+        before = _day(previous.header.get("Date", "")) if previous else None
+        if before is not None:
+            self.by_day[before].discard(path)
+        day = _day(header.get("Date", ""))
+        if day is not None:
+            self.by_day.setdefault(day, set()).add(path)
         stored = StoredArticle(
             path=path,
             identity=identity_of(header),
@@ -105,32 +113,33 @@ class ContentIndex:
         return self._fingerprints[path]
 
     def find_copy(
-        self, body: str, source_url: str | None, date: str | None
+        self, body: str, source_url: str | None, date: str | None, fingerprint: int | None
     ) -> StoredArticle | None:
         """Return the stored article ``body`` is a near-duplicate of, if any.
 
-        A republished copy carries the original's publication date, so only articles dated
-        within a day are compared (which keeps this cheap in a large archive).  Articles
-        crediting two different original URLs are different stories even if alike (two
-        agencies' reports of one event); without a URL on either side, text decides.
+        ``fingerprint`` is the body's SimHash (``simhash(words_of(body))``), computed by the
+        caller (the importer does it in its worker processes).  A republished copy carries the
+        original's publication date, so only articles dated within a day are compared (looked
+        up by day, which keeps this cheap in a large archive).  Articles crediting two
+        different original URLs are different stories even if alike (two agencies' reports of
+        one event); without a URL on either side, text decides.
         """
-        from scripts.fingerprint import same_story, simhash, words_of
+        from scripts.fingerprint import MAX_DISTANCE, distance, same_story, words_of
 
-        words = words_of(body)
-        mine = simhash(words)
-        if mine is None or not date:
+        day = _day(date) if date else None
+        if fingerprint is None or day is None:
             return None
-        day = _day(date)
-        for path in sorted(self.by_path):
+        words: list[str] | None = None
+        for path in sorted(p for d in (day - 1, day, day + 1) for p in self.by_day.get(d, ())):
             stored = self.by_path[path]
-            other_day = _day(stored.header.get("Date", ""))
-            if day is None or other_day is None or abs(other_day - day) > 1:
-                continue
             other_url = stored.header.get("Source_URL")
             if source_url and other_url and other_url != source_url:
                 continue
             theirs = self.fingerprint(path)
-            if same_story(words, words_of(read_body(path)), mine, theirs):
+            if theirs is None or distance(fingerprint, theirs) > MAX_DISTANCE:
+                continue  # same_story would say no: spare reading both texts' words
+            words = words_of(body) if words is None else words
+            if same_story(words, words_of(read_body(path)), fingerprint, theirs):
                 return stored
         return None
 

@@ -309,3 +309,19 @@ def test_fingerprints_separate_copies_from_other_articles():
     assert same_story(words, edited, a, b)
     assert resemblance(words, unrelated) < resemblance(words, edited)
     assert simhash(words[:10]) is None
+
+
+def test_the_index_finds_copies_by_day_and_follows_a_changed_date(tmp_path):
+    from scripts.fingerprint import simhash, words_of
+
+    body = "Ủy ban nhân dân thành phố Đà Nẵng công bố kế hoạch mở rộng tuyến buýt điện. " * 8
+    path = tmp_path / "kinh-te" / "2024" / "a.md"
+    write_atomic(path, f"Title: A\nDate: 2024-05-02 08:00+07:00\n\n{body}\n")
+    index = ContentIndex.scan(tmp_path)
+    mine = simhash(words_of(body))
+    for date, found in (("2024-05-01", True), ("2024-05-03 23:59", True), ("2024-05-04", False)):
+        assert (index.find_copy(body, None, date, mine) is not None) is found, date
+    assert index.find_copy(body, None, "2024-05-02", None) is None  # too short to fingerprint
+    index.add(path, {"Title": "A", "Date": "2024-06-10 08:00+07:00"})
+    assert index.find_copy(body, None, "2024-05-02", mine) is None
+    assert index.find_copy(body, None, "2024-06-11", mine) is not None
