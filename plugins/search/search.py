@@ -1,58 +1,48 @@
-"""Client-side full-text search: a Pagefind index of every article, built when Pelican finishes.
+"""Client-side full-text search: ClearPress's own static index, written when Pelican finishes.
 
-Pagefind does not crawl the published pages.  For each article the plugin writes a small search
-document (the title and body as plain text, with title, date and topic as Pagefind metadata) into
-a temporary folder at the article's URL, and indexes that folder with one ``add_directory`` call:
+For every published article the plugin folds and tokenises the title, the body as plain text
+and the source (``text.py``: ``ha noi`` finds ``Hà Nội``, ``da nang`` finds ``Đà Nẵng``), and
+writes a sharded index of syllables and adjacent-syllable pairs (``index.py``) to
+``OUTPUT_PATH/search/data``; the search page's script (``theme/static/js/search.js``) folds the
+query the same way and downloads only the shards it needs.
 
-- Vietnamese readers often type without diacritics.  Pagefind folds tones (``ha noi`` finds
-  ``Hà Nội``) but treats ``đ`` as its own letter, so ``da nang`` would miss ``Đà Nẵng``.  In the
-  indexed text every ``đ``/``Đ`` is written as ``d``/``D`` followed by U+0335 (COMBINING SHORT
-  STROKE OVERLAY): Pagefind drops combining marks from indexed words, so the word is ``da``, while
-  the stored excerpt keeps the mark and the search script turns ``d̵`` back into ``đ`` for display.
-  One index, one copy of the text: the download is no larger than plain Pagefind's.
-- Only articles are searchable, without the navigation and footer of every page.
-- One call: the Python API waits 0.1 s before reading each reply of its Pagefind service, so
-  adding records one by one (``add_custom_record``) costs 0.1 s per article — 17 minutes at
-  10,000 articles — while a folder is a single reply.
-
-The index is written to ``OUTPUT_PATH/pagefind`` after deleting the previous one (Pagefind leaves
-stale fragments otherwise), so builds are byte-identical.
+Rebuilds tokenise only new or changed articles: the terms of each article are cached in
+``CACHE_PATH/search-v<version>/`` under a digest of its title, HTML and source, the index
+format and the tokeniser's code; entries no article used in a build are removed at its end.
+The cache is on when Pelican's ``CACHE_CONTENT`` is (``SEARCH_CACHE = True/False`` overrides).
+The index itself is written whole every build, from the cached terms, so it is byte-identical
+to a build without the cache.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
+import contextlib
+import hashlib
 import logging
+import marshal
 import os
-import re
 import shutil
 import tempfile
+import time
 import unicodedata
-from pathlib import Path
 
 from pelican import signals
-from pelican.utils import sanitised_join
+
+from . import text
+from .index import VERSION, IndexBuilder, Record
+from .text import document_terms, excerpt, plain_text
 
 logger = logging.getLogger(__name__)
 NAME = "search"
 
-OUTPUT_FOLDER = "pagefind"
-STROKE = "\u0335"
-# Pagefind also writes ready-made UIs; the theme has its own small script, so these would only
-# be dead weight on GitHub Pages.
-UNUSED = (
-    "pagefind-ui.js",
-    "pagefind-ui.css",
-    "pagefind-modular-ui.js",
-    "pagefind-modular-ui.css",
-    "pagefind-component-ui.js",
-    "pagefind-component-ui.css",
-    "pagefind-highlight.js",
-)
-BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|td|th|figcaption|figure|blockquote|pre)>|<br\s*/?>")
-TAG = re.compile(r"<[^>]+>")
-SPACE = re.compile(r"\s+")
+OUTPUT_FOLDER = "search/data"
+CACHE_FOLDER = f"search-v{VERSION}"
+
+# Part of every cache key: a change to the tokeniser's code or to Python's Unicode tables makes
+# every cached entry stale without anyone having to remember to bump a version.
+with open(text.__file__, "rb") as _source:
+    TOKENISER = hashlib.blake2b(_source.read(), digest_size=8).hexdigest()
+TOKENISER += "-" + unicodedata.unidata_version
 
 # Articles of the current build, keyed by the settings dict Pelican shares with its generators.
 _articles: dict[int, list] = {}
@@ -68,58 +58,90 @@ def enabled(settings) -> bool:
     return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
-def fold_d(text: str) -> str:
-    """Write đ/Đ as d/D plus a combining stroke, which Pagefind's word folding removes."""
-    return text.replace("đ", "d" + STROKE).replace("Đ", "D" + STROKE)
+class TermCache:
+    """Per-article terms on disk, one small file per digest, written atomically.
+
+    Only a speed-up: any entry that cannot be read is computed again, and a cache folder that
+    cannot be written is reported once and then left alone.
+    """
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> str:
+        assert self.folder is not None
+        return os.path.join(self.folder, key[:2], key)
+
+    def get(self, key: str) -> tuple | None:
+        """Return the cached entry for ``key``, or None."""
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            with open(self._path(key), "rb") as handle:
+                entry = marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            self.misses += 1
+            return None
+        if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[2], dict)):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: tuple) -> None:
+        """Store ``entry`` under ``key`` (temporary file, then rename)."""
+        if self.folder is None:
+            return
+        path = self._path(key)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    marshal.dump(entry, out)
+                os.replace(temporary, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(temporary)
+                raise
+        except OSError as exc:
+            logger.warning("search: cannot write the term cache in %s (%s)", self.folder, exc)
+            self.folder = None
+
+    def prune(self) -> None:
+        """Remove every entry (and leftover temporary) this build did not use."""
+        if self.folder is None or not os.path.isdir(self.folder):
+            return
+        for bucket in os.scandir(self.folder):
+            if not bucket.is_dir():
+                continue
+            for entry in os.scandir(bucket.path):
+                if entry.name not in self.used:
+                    with contextlib.suppress(OSError):
+                        os.remove(entry.path)
 
 
-def plain_text(fragment: str) -> str:
-    """Return the visible text of an HTML fragment, blocks separated, whitespace collapsed."""
-    spaced = BLOCK_END.sub(" ", fragment)
-    text = html.unescape(TAG.sub("", spaced))
-    return SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+def cache_folder(settings) -> str | None:
+    """Return where the term cache lives, or None when it is off.
+
+    ``SEARCH_CACHE`` (True/False) decides; unset, the cache follows Pelican's own
+    ``CACHE_CONTENT``, so a site that does not cache writes nothing outside its output.
+    """
+    wanted = settings.get("SEARCH_CACHE")
+    if not (settings.get("CACHE_CONTENT") if wanted is None else wanted):
+        return None
+    return os.path.join(settings.get("CACHE_PATH") or "cache", CACHE_FOLDER)
 
 
-def search_document(article) -> str:
-    """Return the small HTML document Pagefind indexes for one article."""
-    title = plain_text(str(article.title))
-    # The title ends with a full stop in the index so excerpts do not run it into the lead.
-    parts = [title.rstrip(".") + ".", plain_text(article.content)]
-    source = str(getattr(article, "source", "") or "").strip()
-    if source:
-        parts.append(f"Nguồn: {source}.")
-    meta = {"title": title, "date": article.date.strftime("%d/%m/%Y")}
-    category = getattr(article, "category", None)
-    if category is not None:
-        meta["topic"] = str(category)
-    # Metadata sits outside data-pagefind-body, as elements (values may hold commas), and keeps
-    # the real đ; only the body is folded.
-    spans = "".join(
-        f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>'
-        for key, value in meta.items()
-    )
-    body = html.escape(fold_d(" ".join(p for p in parts if p)))
-    return (
-        '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title></title></head>'
-        f"<body><p hidden>{spans}</p><main data-pagefind-body>{body}</main></body></html>"
-    )
-
-
-def document_path(url: str) -> str:
-    """Return where the search document of a page at ``url`` goes, so Pagefind keeps the URL."""
-    path = url.split("#", 1)[0].split("?", 1)[0]
-    return path + "index.html" if path.endswith("/") or not path else path
-
-
-async def write_index(documents: Path, folder: str) -> int:
-    """Index the search documents under ``documents`` into ``folder``; return the page count."""
-    from pagefind.index import PagefindIndex
-
-    # Leaving the context writes the files, to the configured output_path; writing them
-    # explicitly as well would write them twice, the second time into the working directory.
-    async with PagefindIndex(config={"output_path": folder}) as index:
-        result = await index.add_directory(str(documents))
-    return int(result.get("page_count", 0))
+def digest(title: str, content: str, source: str) -> str:
+    """Return the cache key of one article's searchable text."""
+    parts = (str(VERSION), TOKENISER, title, content, source)
+    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def remember_articles(generator) -> None:
@@ -132,27 +154,48 @@ def build_index(pelican) -> None:
     """Write the search index for the articles of the build that just finished."""
     if not enabled(pelican.settings):
         return
-    articles = _articles.pop(id(pelican.settings), [])
-    folder = os.path.join(pelican.output_path, OUTPUT_FOLDER)
+    started = time.process_time()
+    articles = sorted(_articles.pop(id(pelican.settings), []), key=lambda a: a.url)
+    folder = os.path.join(pelican.output_path, *OUTPUT_FOLDER.split("/"))
     shutil.rmtree(folder, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="clearpress-search-") as tmp:
-        for article in articles:
-            target = sanitised_join(tmp, document_path(article.url))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "w", encoding="utf-8") as handle:
-                handle.write(search_document(article))
-        try:
-            count = asyncio.run(write_index(Path(tmp), folder))
-        except Exception as exc:  # the Pagefind service reports failures as plain exceptions
-            logger.error("search: Pagefind could not write the index to %s: %s", folder, exc)
-            return
-    for name in UNUSED:
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            os.remove(path)
-    if count != len(articles):
-        logger.error("search: indexed %d of %d articles", count, len(articles))
-    logger.info("search: indexed %d articles into %s", count, folder)
+    cache = TermCache(cache_folder(pelican.settings))
+    builder = IndexBuilder()
+    previous = None
+    for article in articles:
+        if article.url == previous:
+            logger.warning("search: %s is indexed once, for its first article", article.url)
+            continue
+        previous = article.url
+        title = plain_text(str(article.title))
+        content = article.content or ""
+        source = str(getattr(article, "source", "") or "").strip()
+        key = digest(title, content, source)
+        entry = cache.get(key)
+        if entry is None:
+            body = plain_text(content)
+            length, terms = document_terms(title, [body, source])
+            entry = (length, excerpt(body), terms)
+            cache.put(key, entry)
+        category = getattr(article, "category", None)
+        record = Record(
+            url=article.url,
+            title=title,
+            date=article.date.strftime("%d/%m/%Y"),
+            topic=str(category) if category is not None else "",
+            excerpt=entry[1],
+        )
+        builder.add(record, entry[0], entry[2])
+    cache.prune()
+    files, size = builder.write(folder)
+    logger.info(
+        "search: indexed %d articles into %s: %d files, %d bytes (%d from the cache) in %.1f s",
+        len(builder.records),
+        OUTPUT_FOLDER,
+        files,
+        size,
+        cache.hits,
+        time.process_time() - started,
+    )
 
 
 def register() -> None:

@@ -1,0 +1,160 @@
+"""The static search index: sharded JSON files that ``search.js`` downloads a few at a time.
+
+Layout under the index folder (``search/data/`` of the site), format version ``VERSION``::
+
+    meta.json      {"avg": mean length, "docs": N, "lengths": "…", "shardDocs": D,
+                    "shards": T, "v": VERSION}
+    t/<k>.json     {term: postings, …} for the terms whose CRC-32 (of the UTF-8 term) mod T is k
+    d/<k>.json     [[url, title, date, topic, excerpt], …] for documents k·D … k·D + D − 1
+
+Documents are numbered 0 … N − 1 in the order of their URLs.  ``lengths`` has one character
+per document: its length in syllables, ``round(4·log2(1 + length))`` as a base-64 digit.
+
+Postings are a string of base-64 digits (``ALPHABET``, URL-safe, never escaped in JSON): for
+each document holding the term, in document order, the gap from the previous document (the
+first gap counts from −1) as a variable-length number — five bits per digit, least significant
+first, 32 added to every digit but the last — then one digit: the number of occurrences (at most
+15) plus 16 if the title holds the term.
+
+T is the smallest power of two that keeps the average term shard under ``SHARD_BYTES``, so a
+query downloads ``meta.json``, one term shard per syllable and pair of the query, and the
+document shards of the results it shows.  Everything is sorted and numbered from the content
+alone: the same articles give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zlib
+from collections import deque
+from dataclasses import dataclass
+from itertools import repeat
+from operator import add, sub
+
+from .text import TITLE
+
+VERSION = 1
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+SHARD_BYTES = 8 * 1024
+SHARD_DOCS = 10
+MAX_TF = 15
+
+
+def vlq(number: int) -> str:
+    """Return ``number`` (≥ 0) as base-64 digits, five bits each, least significant first."""
+    digits = []
+    while True:
+        low, number = number & 31, number >> 5
+        if not number:
+            digits.append(ALPHABET[low])
+            return "".join(digits)
+        digits.append(ALPHABET[low | 32])
+
+
+def quantized_length(length: int) -> str:
+    """Return a document length as one base-64 digit (about 19 % steps)."""
+    return ALPHABET[min(63, round(4 * math.log2(1 + length)))]
+
+
+class _Values(dict):
+    """Term value (count, plus TITLE) → its postings digit."""
+
+    def __missing__(self, value: int) -> bytes:
+        count = min(value % TITLE, MAX_TF)
+        digit = self[value] = ALPHABET[count | (16 if value >= TITLE else 0)].encode()
+        return digit
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the results list shows for one document."""
+
+    url: str
+    title: str
+    date: str
+    topic: str
+    excerpt: str
+
+
+class IndexBuilder:
+    """Collect documents in URL order, then write the index folder.
+
+    Postings are encoded as documents arrive (one ``bytearray`` per term), so memory grows with
+    the size of the index, not with the number of term occurrences.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.lengths: list[int] = []
+        self._postings: dict[str, bytearray] = {}
+        self._last: dict[str, int] = {}
+        self._gaps: list[bytes] = [b""]
+        self._values = _Values()
+
+    def add(self, record: Record, length: int, terms: dict[str, int]) -> None:
+        """Add the next document (its URL sorts after every URL added before)."""
+        if self.records and record.url <= self.records[-1].url:
+            raise ValueError(f"documents must come in URL order: {record.url}")
+        number = len(self.records)
+        self.records.append(record)
+        self.lengths.append(length)
+        gaps = self._gaps
+        while len(gaps) <= number + 1:
+            gaps.append(vlq(len(gaps)).encode())
+        postings = self._postings
+        for term in terms.keys() - postings.keys():
+            postings[term] = bytearray()
+        # One pass in C over the terms: gap from the term's last document, then the value digit.
+        encoded = map(
+            add,
+            map(gaps.__getitem__, map(sub, repeat(number), map(self._last.get, terms, repeat(-1)))),
+            map(self._values.__getitem__, terms.values()),
+        )
+        deque(map(bytearray.extend, map(postings.__getitem__, terms), encoded), maxlen=0)
+        self._last.update(zip(terms, repeat(number)))
+
+    def shard_count(self) -> int:
+        """Return T: the smallest power of two with average term shards under SHARD_BYTES."""
+        total = sum(len(p) + len(t.encode()) + 6 for t, p in self._postings.items())
+        count = 1
+        while total / count > SHARD_BYTES:
+            count *= 2
+        return count
+
+    def files(self) -> dict[str, bytes]:
+        """Return every file of the index folder, by relative path."""
+        shards = self.shard_count()
+        grouped: list[dict[str, str]] = [{} for _ in range(shards)]
+        for term, postings in self._postings.items():
+            grouped[zlib.crc32(term.encode()) % shards][term] = postings.decode("ascii")
+        out = {f"t/{k}.json": _json(group) for k, group in enumerate(grouped) if group}
+        records = [[r.url, r.title, r.date, r.topic, r.excerpt] for r in self.records]
+        for k in range(0, len(records), SHARD_DOCS):
+            out[f"d/{k // SHARD_DOCS}.json"] = _json(records[k : k + SHARD_DOCS])
+        count = len(self.lengths)
+        meta = {
+            "avg": round(sum(self.lengths) / count, 2) if count else 0,
+            "docs": count,
+            "lengths": "".join(map(quantized_length, self.lengths)),
+            "shardDocs": SHARD_DOCS,
+            "shards": shards,
+            "v": VERSION,
+        }
+        out["meta.json"] = _json(meta)
+        return out
+
+    def write(self, folder: str) -> tuple[int, int]:
+        """Write the index into ``folder`` (which must not exist); return (files, bytes)."""
+        files = self.files()
+        for sub_folder in ("t", "d"):
+            os.makedirs(os.path.join(folder, sub_folder))
+        for name, data in files.items():
+            with open(os.path.join(folder, name), "wb") as handle:
+                handle.write(data)
+        return len(files), sum(map(len, files.values()))
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
