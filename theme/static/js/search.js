@@ -1,84 +1,119 @@
-// Search page: queries the Pagefind index that plugins/search writes at build time.
-// The index stores đ/Đ as d/D + U+0335 (a combining stroke Pagefind strips from words), so a
-// query is folded the same way (tones removed, đ → d) and excerpts get their đ back for display.
+// Search page: queries the static index plugins/search writes at build time (search-index.js).
+// The query is folded as the index is (tones and diacritics removed, đ → d), so "ha noi" finds
+// "Hà Nội" and "da nang" finds "Đà Nẵng"; every syllable must occur in a result.  Results are put
+// on the page as text (textContent, never markup), the query's words in <mark>.
+import { RUN, SearchIndex, runTokens, tokens } from "./search-index.js";
+
 const form = document.querySelector(".search-form");
 const input = form.querySelector("input");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const root = new URL(`${form.dataset.root || "."}/`, document.baseURI);
-let engine = null;
-let latest = 0;
+const index = new SearchIndex(new URL(form.dataset.index || "search/data/", root));
+const PAGE = 20;
+const MAX_SYLLABLES = 10; // a pasted paragraph must not download half the index
 
-const fold = (text) =>
-  text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D");
-const unfold = (text) => text.replace(/d\u0335/g, "đ").replace(/D\u0335/g, "Đ");
-
-async function load() {
-  if (!engine) {
-    engine = await import(new URL("pagefind/pagefind.js", root).href);
-    // Result URLs are site paths under the site root, also under a project sub-path.
-    await engine.options({ baseUrl: root.pathname, excerptLength: 24 });
-    await engine.init();
+// Append `text` to `parent`, the words holding a syllable of `wanted` in <mark>.
+function appendMarked(parent, text, wanted) {
+  let at = 0;
+  for (const match of text.matchAll(RUN)) {
+    if (!runTokens(match[0]).some((t) => wanted.has(t))) continue;
+    if (match.index > at) parent.append(text.slice(at, match.index));
+    const mark = document.createElement("mark");
+    mark.textContent = match[0];
+    parent.append(mark);
+    at = match.index + match[0].length;
   }
-  return engine;
+  if (at < text.length) parent.append(text.slice(at));
 }
 
-// Copy Pagefind's excerpt as text, keeping only its <mark> highlights.
-function excerptNode(html) {
-  const p = document.createElement("p");
-  const parsed = new DOMParser().parseFromString(html, "text/html");
-  for (const node of parsed.body.childNodes) {
-    const text = unfold(node.textContent);
-    if (node.nodeName === "MARK") {
-      const mark = document.createElement("mark");
-      mark.textContent = text;
-      p.append(mark);
-    } else {
-      p.append(text);
-    }
-  }
-  return p;
-}
-
-function resultItem(data) {
+function resultItem([url, title, date, topic, excerpt], wanted) {
   const li = document.createElement("li");
   const article = document.createElement("article");
   article.className = "teaser";
   const h2 = document.createElement("h2");
   const a = document.createElement("a");
-  a.href = new URL(data.url, root).href;
-  a.textContent = unfold(data.meta.title || data.url);
+  a.href = new URL(url, root).href;
+  appendMarked(a, title || url, wanted);
   h2.append(a);
   const meta = document.createElement("p");
   meta.className = "meta";
-  meta.textContent = [data.meta.date, data.meta.topic].filter(Boolean).join(" · ");
-  article.append(h2, meta, excerptNode(data.excerpt));
+  meta.textContent = [date, topic].filter(Boolean).join(" · ");
+  const p = document.createElement("p");
+  appendMarked(p, excerpt, wanted);
+  article.append(h2, meta, p);
   li.append(article);
   return li;
 }
 
+const more = document.createElement("button");
+more.type = "button";
+more.className = "search-more";
+more.hidden = true;
+list.after(more);
+
+let latest = 0;
+let current = null; // the shown query: { ranked, wanted, query, shown }
+
+function describe() {
+  const { ranked, query, shown } = current;
+  status.textContent =
+    shown < ranked.length
+      ? `Tìm thấy ${ranked.length} bài cho “${query}”, đang hiện ${shown} bài đầu.`
+      : `Tìm thấy ${ranked.length} bài cho “${query}”.`;
+  more.textContent = `Xem thêm ${Math.min(PAGE, ranked.length - shown)} bài`;
+  more.hidden = shown >= ranked.length;
+}
+
+async function showMore(ticket) {
+  const { ranked, wanted, shown } = current;
+  const next = ranked.slice(shown, shown + PAGE);
+  const found = await index.records(next);
+  if (ticket !== latest) return;
+  list.append(...found.map((record) => resultItem(record, wanted)));
+  current.shown += next.length;
+  describe();
+}
+
+function failed() {
+  list.replaceChildren();
+  more.hidden = true;
+  status.textContent = "Không tải được chỉ mục tìm kiếm. Hãy tải lại trang để thử lại.";
+}
+
 async function run(query) {
   const ticket = ++latest;
-  const folded = fold(query).trim();
+  const syllables = tokens(query).slice(0, MAX_SYLLABLES);
   const url = new URL(window.location.href);
-  if (folded) url.searchParams.set("q", query);
+  if (query.trim()) url.searchParams.set("q", query);
   else url.searchParams.delete("q");
   window.history.replaceState(null, "", url);
-  if (!folded) {
+  current = null;
+  more.hidden = true;
+  if (!syllables.length) {
     list.replaceChildren();
     status.textContent = "";
     return;
   }
   status.textContent = "Đang tìm…";
-  const pagefind = await load();
-  const found = await pagefind.search(folded);
-  const data = await Promise.all(found.results.slice(0, 20).map((r) => r.data()));
-  if (ticket !== latest) return; // a newer query has started
-  list.replaceChildren(...data.map(resultItem));
-  status.textContent = found.results.length
-    ? `Tìm thấy ${found.results.length} bài cho “${query}”.`
-    : `Không có bài nào khớp “${query}”.`;
+  try {
+    const ranked = await index.rank(syllables);
+    if (ticket !== latest) return; // a newer query has started
+    list.replaceChildren();
+    if (!ranked.length) {
+      status.textContent = `Không có bài nào khớp “${query}”.`;
+      return;
+    }
+    current = { ranked, wanted: new Set(syllables), query, shown: 0 };
+    await showMore(ticket);
+  } catch {
+    if (ticket === latest) failed();
+  }
 }
+
+more.addEventListener("click", () => {
+  if (current) showMore(latest).catch(failed);
+});
 
 let timer = 0;
 input.addEventListener("input", () => {
