@@ -120,12 +120,10 @@ def test_command_line_exit_status(tmp_path: Path) -> None:
 
 
 def test_generated_articles_build_with_clearpress_settings(tmp_path: Path) -> None:
-    """ClearPress's theme and plugins accept generated articles (search indexing left out: it
-    waits seconds for the Pagefind service and has its own tests)."""
+    """ClearPress's theme and plugins, search included, accept generated articles."""
     from pelican.settings import read_settings
 
     plugins = read_settings(str(ROOT / "pelicanconf.py")).get("PLUGINS") or []
-    plugins = [p for p in plugins if p != "search"]
     content = tmp_path / "content"
     generate.write_articles(content, 20, 1)
     result = subprocess.run(
@@ -138,6 +136,8 @@ def test_generated_articles_build_with_clearpress_settings(tmp_path: Path) -> No
     for story in generate.stories(20, 1):
         page = generate.article_relpath(story).with_suffix(".html")
         assert (tmp_path / "output" / page).is_file(), page
+    meta = json.loads((tmp_path / "output" / "search" / "data" / "meta.json").read_text())
+    assert meta["docs"] == 20
 
 
 def test_generated_captures_import(tmp_path: Path) -> None:

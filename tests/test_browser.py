@@ -250,4 +250,5 @@ def test_site_and_search_work_under_a_project_sub_path(watched, sub_path_url):
     assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # CSS loaded
     found = search(page, sub_path_url, "da nang")
     assert {href.removeprefix(sub_path_url) for href, _ in found} >= DANANG_PAGES
-    assert not [u for u in watch.requests if "/output/" not in u and "/pagefind/" in u]
+    index = [u for u in watch.requests if "/search/data/" in u]
+    assert index and all(u.startswith(sub_path_url + "search/data/") for u in index)

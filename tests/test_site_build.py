@@ -8,7 +8,6 @@ and how a broken Date is reported.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
@@ -79,8 +78,8 @@ EXPECTED = [
     "theme/css/main.css",
     "theme/js/search.js",
     "images/x.png",
-    "pagefind/pagefind.js",
-    "pagefind/pagefind-entry.json",
+    "theme/js/search-index.js",
+    "search/data/meta.json",
 ]
 
 
@@ -108,7 +107,7 @@ def test_build_reports_no_errors(built_site):
 
 
 def html_pages(output: Path) -> list[Path]:
-    """Return every HTML page the site serves (Pagefind's folder has none)."""
+    """Return every HTML page the site serves (the search index has none)."""
     return sorted(output.rglob("*.html"))
 
 
@@ -328,28 +327,34 @@ def test_sitemap_lists_every_article_with_content_dates(built_site):
 # --- search index ------------------------------------------------------------------------------
 
 
-def fragments(output: Path) -> list[dict]:
-    """Return the decoded Pagefind fragments (gzip, then a ``pagefind_dcd`` prefix)."""
-    found = []
-    for path in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd")
-        found.append(json.loads(data))
-    return found
+def search_index(output: Path) -> tuple[dict, dict[str, str], list[list[str]]]:
+    """Return the search index: meta.json, every term with its postings, every record."""
+    folder = output / "search" / "data"
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    terms: dict[str, str] = {}
+    for path in sorted((folder / "t").glob("*.json")):
+        terms.update(json.loads(path.read_text(encoding="utf-8")))
+    records = []
+    for number in range(0, meta["docs"], meta["shardDocs"]):
+        path = folder / "d" / f"{number // meta['shardDocs']}.json"
+        records += json.loads(path.read_text(encoding="utf-8"))
+    return meta, terms, records
 
 
 def test_search_index_holds_every_article_once_with_d_folded(built_site):
-    records = fragments(built_site.output)
-    assert sorted(r["url"].lstrip("/") for r in records) == sorted(
+    meta, terms, records = search_index(built_site.output)
+    assert [r[0] for r in records] == sorted(
         p.relative_to(built_site.output).as_posix()
         for p in built_site.output.glob("*/20*/*.html")
         if not p.is_relative_to(built_site.output / "archives")
     )
-    danang = next(r for r in records if r["url"].endswith(DANANG))
-    assert danang["meta"]["title"].startswith("Đà Nẵng")  # shown as written
-    assert "D\u0335à Nẵng" in danang["content"]  # indexed so that "da nang" matches
-    assert not any("đ" in r["content"].lower() for r in records)
-    leftovers = {p.name for p in (built_site.output / "pagefind").iterdir()}
-    assert "pagefind-ui.js" not in leftovers and "pagefind.js" in leftovers
+    assert meta["docs"] == len(records) == len(meta["lengths"])
+    danang = next(r for r in records if r[0] == DANANG)
+    assert danang[1].startswith("Đà Nẵng")  # shown as written
+    assert "da nang" in terms and "da" in terms  # indexed so that "da nang" matches
+    assert all(t.isascii() and t == t.lower() for t in terms)  # Vietnamese folds to ASCII
+    page = built_site.text("search/index.html")
+    assert 'data-index="search/data/"' in page  # where search.js looks for the index
 
 
 # --- publish mode ------------------------------------------------------------------------------

@@ -1,0 +1,298 @@
+"""The search index plugin: folding, tokenising, the index format, determinism and the term cache.
+
+The browser side (the same folding in search-index.js, ranking, the results page) is tested in
+tests/test_browser.py against the fixture site.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import unicodedata
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from search import index as search_index
+from search import search as search_plugin
+from search import text as search_text
+from search.index import ALPHABET, SHARD_BYTES, SHARD_DOCS, IndexBuilder, Record, vlq
+from search.text import TITLE, document_terms, excerpt, fold, plain_text, tokens
+
+from scripts.bench import generate
+from tests.sitebuild import build_site
+
+DIGIT = {c: i for i, c in enumerate(ALPHABET)}
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+# --- folding and tokenising --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Hà Nội", "ha noi"),
+        ("HÀ NỘI", "ha noi"),
+        ("Đà Nẵng", "da nang"),
+        ("đường ĐI", "duong di"),
+        ("Thừa Thiên Huế", "thua thien hue"),
+        ("ơn Ưu Ơ", "on uu o"),  # horn: ư, ơ
+        ("Ăn Âm Ê Ô", "an am e o"),  # breve, circumflex
+        ("Quảng Ngãi, Bà Rịa–Vũng Tàu", "quang ngai, ba ria–vung tau"),
+        (nfd("Hà Nội Đà Nẵng"), "ha noi da nang"),  # typed decomposed
+        ("Ha\u0300 No\u0323\u0302i", "ha noi"),  # marks in a non-canonical order
+        ("Café Zürich São", "cafe zurich sao"),
+    ],
+)
+def test_fold_removes_tones_and_diacritics_and_writes_d_for_d_stroke(text, folded):
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hà Nội, Đà Nẵng; (TP.HCM)!", ["ha", "noi", "da", "nang", "tp", "hcm"]),
+        ("«Trường» “Sơn” — 'Tây'", ["truong", "son", "tay"]),
+        ("1.200 hộ dân, 14/10, 2,5 km", ["1", "200", "ho", "dan", "14", "10", "2", "5", "km"]),
+        ("COVID-19 và H5N1", ["covid", "19", "va", "h5n1"]),
+        ("snake_case", ["snake", "case"]),
+        ("Москва, 東京 và Ελλάδα", ["москва", "東京", "va", "ελλαδα"]),
+        ("  \n\t ", []),
+        ("x" * 40, ["x" * 32]),
+        (nfd("Ứng dụng đặt lịch"), ["ung", "dung", "dat", "lich"]),
+    ],
+)
+def test_tokens_are_folded_syllables_split_at_punctuation(text, expected):
+    assert tokens(text) == expected
+
+
+def reference_tokens(text: str) -> list[str]:
+    """The definition: fold the whole text, keep the runs of letters and digits."""
+    return [word[:32] for word in re.findall(r"[^\W_]+", fold(text))]
+
+
+VIETNAMESE = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+)
+ALPHABET_TEXT = (
+    VIETNAMESE
+    + VIETNAMESE.upper()
+    + "0123456789 .,;:!?-–_/()'\"\n"
+    + "\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET_TEXT, max_size=80))
+def test_word_by_word_tokenising_equals_folding_the_whole_text(text):
+    assert tokens(text) == reference_tokens(text)
+    assert tokens(nfd(text)) == reference_tokens(text)
+
+
+def test_document_terms_count_syllables_and_pairs_within_each_field():
+    length, terms = document_terms("Hà Nội mở đường", ["Hà Nội, Hà Nội.", "hanoi.gov.vn"])
+    assert length == 4 + 4 + 3
+    assert terms["ha"] == 3 + TITLE and terms["noi"] == 3 + TITLE
+    assert terms["ha noi"] == 3 + TITLE  # twice in the body, once in the title
+    assert terms["noi ha"] == 1  # across a comma, inside one field
+    assert terms["mo duong"] == 1 + TITLE
+    assert "duong ha" not in terms  # never across two fields
+    assert terms["hanoi gov"] == 1 and terms["gov vn"] == 1
+
+
+def test_plain_text_separates_blocks_and_decodes_entities():
+    fragment = (
+        "<p>Hà&nbsp;Nội</p><p>Đà <b>Nẵng</b></p><ul><li>một</li><li>hai</li></ul>"
+        "<figure><img src='x.png' alt='ảnh'><figcaption>Chú thích</figcaption></figure>"
+        "<p>A&amp;B &lt;script&gt;</p>"
+    )
+    assert plain_text(fragment) == "Hà Nội Đà Nẵng một hai Chú thích A&B <script>"
+    assert plain_text(nfd("<p>Hà Nội</p>")) == "Hà Nội"  # NFC, as shown
+
+
+def test_excerpt_is_cut_at_a_space():
+    text = "Sáng 15/3, UBND thành phố Hà Nội tổ chức lễ khởi công đoạn đường Vành đai 2,5 " * 4
+    short = excerpt(text, 60)
+    assert short.endswith("…") and len(short) <= 61
+    assert text.startswith(short[:-1])
+    assert excerpt("ngắn", 60) == "ngắn"
+
+
+# --- the index format --------------------------------------------------------------------------
+
+
+def decode(postings: str) -> list[tuple[int, int]]:
+    """Decode postings (an independent reading of the format in index.py)."""
+    found, doc, i = [], -1, 0
+    while i < len(postings):
+        gap = shift = 0
+        while True:
+            digit = DIGIT[postings[i]]
+            i += 1
+            gap |= (digit & 31) << shift
+            shift += 5
+            if not digit & 32:
+                break
+        doc += gap
+        found.append((doc, DIGIT[postings[i]]))
+        i += 1
+    return found
+
+
+def test_vlq_round_trips():
+    for number in [0, 1, 31, 32, 1023, 1024, 32767, 32768, 10**6]:
+        assert decode(vlq(number) + "A") == [(number - 1, 0)]
+
+
+def record(url: str) -> Record:
+    return Record(url=url, title=url, date="01/01/2024", topic="Thời sự", excerpt="")
+
+
+def test_postings_hold_gaps_counts_and_title_flags():
+    builder = IndexBuilder()
+    builder.add(record("a.html"), 3, {"ha": 2 + TITLE, "ha noi": 1})
+    builder.add(record("b.html"), 5, {"ha": 40})
+    for number in range(2, 100):
+        builder.add(record(f"c{number:03}.html"), 1, {"x": 1})
+    builder.add(record("d.html"), 5, {"ha": 1})
+    files = builder.files()
+    terms = {}
+    for name, data in files.items():
+        if name.startswith("t/"):
+            terms.update(json.loads(data))
+    assert decode(terms["ha"]) == [(0, 2 | 16), (1, 15), (100, 1)]  # counts stop at 15
+    assert decode(terms["ha noi"]) == [(0, 1)]
+    meta = json.loads(files["meta.json"])
+    assert meta["docs"] == 101 and meta["shardDocs"] == SHARD_DOCS
+    assert meta["lengths"][:2] == ALPHABET[8] + ALPHABET[10]  # round(4·log2(1 + length))
+    shard = zlib.crc32(b"ha noi") % meta["shards"]
+    assert "ha noi" in json.loads(files[f"t/{shard}.json"])
+    assert json.loads(files["d/10.json"])[0][0] == "d.html"
+
+
+def test_documents_must_come_in_url_order():
+    builder = IndexBuilder()
+    builder.add(record("b.html"), 1, {"x": 1})
+    with pytest.raises(ValueError):
+        builder.add(record("a.html"), 1, {"x": 1})
+
+
+def test_an_empty_archive_has_an_empty_index():
+    files = IndexBuilder().files()
+    assert list(files) == ["meta.json"]
+    assert json.loads(files["meta.json"])["docs"] == 0
+
+
+# --- Pelican builds ----------------------------------------------------------------------------
+
+
+def index_files(output: Path) -> dict[str, bytes]:
+    folder = output / "search" / "data"
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.json"))
+    }
+
+
+def cache_entries(cache: Path) -> list[Path]:
+    return sorted(p for p in (cache / search_plugin.CACHE_FOLDER).rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """Sixty generated articles (25 topics, Vietnamese text)."""
+    content = tmp_path_factory.mktemp("archive") / "content"
+    generate.write_articles(content, 60, 7)
+    return content
+
+
+def build(content: Path, output: Path, cache: Path, **override):
+    """Build ``content`` with the project settings, keeping the plugin's INFO summary."""
+    plugin_logger = logging.getLogger(search_plugin.__name__)
+    level = plugin_logger.level
+    plugin_logger.setLevel(logging.INFO)
+    try:
+        settings = {"CACHE_PATH": str(cache), "SEARCH_CACHE": True, **override}
+        return build_site(output, content, **settings)
+    finally:
+        plugin_logger.setLevel(level)
+
+
+def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive, tmp_path):
+    first = build(archive, tmp_path / "a", tmp_path / "cache")
+    assert not [m for m in first.messages(logging.WARNING) if m.startswith("search")]
+    entries = cache_entries(tmp_path / "cache")
+    assert len(entries) == 60
+    warm = build(archive, tmp_path / "b", tmp_path / "cache")
+    assert any("60 from the cache" in m for m in warm.messages(logging.INFO))
+    build(archive, tmp_path / "c", tmp_path / "other-cache")
+    build(archive, tmp_path / "d", tmp_path / "unused", SEARCH_CACHE=False)
+    assert not (tmp_path / "unused").exists()
+    # Unset, it follows Pelican's CACHE_CONTENT, off in pelicanconf.py: nothing is written.
+    build(archive, tmp_path / "e", tmp_path / "unset", SEARCH_CACHE=None)
+    assert not (tmp_path / "unset").exists()
+    reference = index_files(tmp_path / "a")
+    for output in ("b", "c", "d", "e"):
+        assert index_files(tmp_path / output) == reference, output
+    assert cache_entries(tmp_path / "cache") == entries
+
+
+def test_rebuild_after_changes_equals_a_cold_build(archive, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(archive, content)
+    cache = tmp_path / "cache"
+    build(content, tmp_path / "before", cache)
+    # Add articles, change one, remove one, and break a cache entry on disk.
+    generate.write_articles(content, 5, 7, start=1000)
+    pages = sorted(content.rglob("*.md"))
+    changed = pages[3].read_text(encoding="utf-8").replace("\n\n", "\n\nĐà Nẵng mở rộng. ", 1)
+    pages[3].write_text(changed, encoding="utf-8")
+    pages[10].unlink()
+    cache_entries(cache)[0].write_bytes(b"\x00broken")
+    warm = build(content, tmp_path / "warm", cache)
+    assert any("from the cache" in m for m in warm.messages(logging.INFO))
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache")
+    assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
+    assert json.loads(index_files(tmp_path / "warm")["meta.json"])["docs"] == 64
+    # Entries of the changed and removed articles are gone: one per article remains.
+    assert len(cache_entries(cache)) == 64
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(archive, tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    result = build(archive, tmp_path / "out", blocker)
+    assert any("cannot write the term cache" in m for m in result.messages(logging.WARNING))
+    build(archive, tmp_path / "ref", tmp_path / "ok-cache")
+    assert index_files(tmp_path / "out") == index_files(tmp_path / "ref")
+
+
+def test_shards_stay_small(archive, tmp_path):
+    build(archive, tmp_path / "out", tmp_path / "cache")
+    files = index_files(tmp_path / "out")
+    meta = json.loads(files["meta.json"])
+    terms = {n: d for n, d in files.items() if n.startswith("t/")}
+    assert sum(map(len, terms.values())) / meta["shards"] <= SHARD_BYTES
+    for name, data in files.items():
+        if name.startswith("d/"):
+            assert len(json.loads(data)) <= SHARD_DOCS
+            assert len(data) <= SHARD_DOCS * 1024, name
+    # A two-syllable query downloads meta.json and at most three term shards.
+    wanted = {f"t/{zlib.crc32(t.encode()) % meta['shards']}.json" for t in ("ha", "noi", "ha noi")}
+    fetched = len(files["meta.json"]) + sum(len(files.get(name, b"")) for name in wanted)
+    assert fetched < 3 * SHARD_BYTES + 16 * 1024
+
+
+def test_a_module_change_invalidates_the_cache_key():
+    key = search_plugin.digest("Tiêu đề", "<p>Nội dung</p>", "hanoi.gov.vn")
+    assert key == search_plugin.digest("Tiêu đề", "<p>Nội dung</p>", "hanoi.gov.vn")
+    assert key != search_plugin.digest("Tiêu đề", "<p>Nội dung.</p>", "hanoi.gov.vn")
+    assert search_plugin.TOKENISER.endswith(unicodedata.unidata_version)
+    assert Path(search_text.__file__).name == "text.py" and search_index.VERSION >= 1
