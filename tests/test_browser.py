@@ -10,13 +10,19 @@ without having looked.
 
 from __future__ import annotations
 
+import json
+import random
 import re
+import unicodedata
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from search.text import tokens
 
 from tests.sitebuild import ARTIFACTS, ROOT
+from tests.test_search import decode
 
 pytestmark = pytest.mark.browser
 
@@ -172,6 +178,119 @@ def test_search_finds_ha_noi_and_da_nang_typed_without_diacritics(watched, site_
     # Typed with diacritics, the same words still match.
     assert site_url + HANOI in [href for href, _ in search(page, site_url, "Hà Nội")]
     shoot(page, "search-desktop")
+
+
+# Text the page and the plugin must fold and split alike: Vietnamese typed precomposed and
+# decomposed, other scripts, digits of other systems, punctuation, stray marks, long words.
+PARITY_CASES = [
+    "Hà Nội",
+    "ĐÀ NẴNG đường",
+    unicodedata.normalize("NFD", "Thừa Thiên Huế, Ứng dụng"),
+    "Ha\u0300 No\u0323\u0302i",
+    "1.200 hộ dân, 14/10, 2,5 km — COVID-19, H5N1",
+    "Москва 東京 Ελλάδα ١٢٣ ²½Ⅻ",
+    "snake_case «Trường» “Sơn” 'Tây'",
+    "x" * 40 + " " + "ự" * 40,
+    "Café Zürich São Paulo ǅ Ǆ",
+    "",
+]
+PARITY_ALPHABET = (
+    "aăâdđeêioôơuưyAĂÂDĐEÊIOÔƠUƯY àáảãạằắẳẵặầấẩẫậềếểễệồốổỗộờớởỡợừứửữựỳýỷỹỵ"
+    "0123456789 .,;:!?-–_/()'\"\n\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b"
+    "çñüßøåæœΣσςλжЖ東京١٢²½Ⅻ\u200b\u00a0"
+)
+
+
+def test_the_page_folds_hashes_and_decodes_as_the_plugin_does(watched, site_url, built_site):
+    page, _ = watched
+    page.goto(site_url + "search/")
+    rng = random.Random(7)
+    cases = PARITY_CASES + [
+        "".join(rng.choice(PARITY_ALPHABET) for _ in range(rng.randint(1, 40))) for _ in range(300)
+    ]
+    terms = sorted({t for case in cases for t in tokens(case)} | {"ha noi", "da nang"})
+    postings = {}
+    for path in sorted((built_site.output / "search" / "data" / "t").glob("*.json")):
+        postings.update(json.loads(path.read_text(encoding="utf-8")))
+    result = page.evaluate(
+        """async ([url, cases, terms, postings]) => {
+            const m = await import(url);
+            const pairs = (p) => { const d = m.decode(p); return d.docs.map((doc, i) => [doc, d.values[i]]); };
+            return { tokens: cases.map(m.tokens), crc: terms.map(m.crc32), decoded: postings.map(pairs) };
+        }""",
+        [site_url + "theme/js/search-index.js", cases, terms, list(postings.values())],
+    )
+    assert result["tokens"] == [tokens(case) for case in cases]
+    assert result["crc"] == [zlib.crc32(t.encode()) for t in terms]
+    assert result["decoded"] == [[list(p) for p in decode(v)] for v in postings.values()]
+
+
+def test_results_are_ranked_and_every_syllable_must_match(watched, site_url):
+    page, _ = watched
+    page.goto(site_url + "search/")
+    ranked = page.evaluate(
+        """async (url) => {
+            const m = await import(url + "theme/js/search-index.js");
+            const index = new m.SearchIndex(new URL("search/data/", url));
+            const urls = async (q) => (await index.records(await index.rank(m.tokens(q)))).map((r) => r[0]);
+            return { hanoi: await urls("ha noi"), both: await urls("hà nội đà nẵng"), none: await urls("ha noi zzzq") };
+        }""",
+        site_url,
+    )
+    assert ranked["hanoi"][0] == HANOI  # in the title, as a phrase
+    assert ranked["none"] == []  # AND: a syllable no article has
+    assert set(ranked["both"]) <= set(ranked["hanoi"])
+
+
+def test_result_records_are_shown_as_text_never_as_markup(watched, site_url):
+    page, watch = watched
+    hostile = [
+        "javascript:alert(1)",
+        '<img src=x onerror="window.pwned=1">Hà Nội',
+        "01/01/2024",
+        "<script>window.pwned=2</script>",
+        "<b>Hà Nội</b> <iframe src=//example.invalid></iframe>",
+    ]
+    page.route(
+        "**/search/data/d/*.json",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps([hostile] * 10)
+        ),
+    )
+    search(page, site_url, "ha noi")
+    results = page.locator("#search-results")
+    assert results.locator("img, script, iframe, b").count() == 0
+    assert page.evaluate("window.pwned") is None
+    first = results.locator("li").first
+    assert first.locator("h2 a").get_attribute("href") is None  # not an http(s) address
+    assert first.locator("h2 a").inner_text() == hostile[1]
+    assert first.locator("mark").all_inner_texts()[:2] == ["Hà", "Nội"]
+    assert not [u for u in watch.requests if "example.invalid" in u]
+
+
+def test_search_page_without_javascript_says_so_and_keeps_its_form(browser, site_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url + "search/")
+    page.fill("#q", "ha noi")
+    page.press("#q", "Enter")
+    page.wait_for_url(re.compile(r"search/\?q=ha\+noi$"))
+    assert page.get_by_label(re.compile("^Từ khoá")).input_value() == ""
+    assert "Trang tìm kiếm cần JavaScript" in page.locator("main").inner_text()
+    context.close()
+
+
+def test_a_query_downloads_few_small_files(watched, site_url):
+    page, _ = watched
+    sizes: dict[str, int] = {}
+    page.on(
+        "response",
+        lambda r: "/search/data/" in r.url and sizes.setdefault(r.url, len(r.body())),
+    )
+    search(page, site_url, "ha noi")
+    names = sorted(u.split("/search/data/")[1] for u in sizes)
+    assert "meta.json" in names and len([n for n in names if n.startswith("t/")]) <= 3
+    assert sum(sizes.values()) < 64 * 1024, sizes
 
 
 AXE_PAGES = [

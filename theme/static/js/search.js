@@ -33,7 +33,8 @@ function resultItem([url, title, date, topic, excerpt], wanted) {
   article.className = "teaser";
   const h2 = document.createElement("h2");
   const a = document.createElement("a");
-  a.href = new URL(url, root).href;
+  const href = new URL(url, root);
+  if (href.protocol === "http:" || href.protocol === "https:") a.href = href.href;
   appendMarked(a, title || url, wanted);
   h2.append(a);
   const meta = document.createElement("p");
