@@ -7,8 +7,8 @@ writes a sharded index of syllables and adjacent-syllable pairs (``index.py``) t
 query the same way and downloads only the shards it needs.
 
 Rebuilds tokenise only new or changed articles: the terms of each article are cached in
-``CACHE_PATH/search-v<version>/`` under a digest of its title, HTML and source, the index
-format and the tokeniser's code; entries no article used in a build are removed at its end.
+``CACHE_PATH/search-v<version>.pack`` (``cache.py``) under a digest of its title, HTML and source, the index
+format and the tokeniser's code; the pack keeps only the entries the last build used.
 The cache is on when Pelican's ``CACHE_CONTENT`` is (``SEARCH_CACHE = True/False`` overrides).
 The index itself is written whole every build, from the cached terms, so it is byte-identical
 to a build without the cache.
@@ -16,19 +16,17 @@ to a build without the cache.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import marshal
 import os
 import shutil
-import tempfile
 import time
 import unicodedata
 
 from pelican import signals
 
 from . import text
+from .cache import TermCache
 from .index import VERSION, IndexBuilder, Record
 from .text import document_terms, excerpt, plain_text
 
@@ -36,7 +34,7 @@ logger = logging.getLogger(__name__)
 NAME = "search"
 
 OUTPUT_FOLDER = "search/data"
-CACHE_FOLDER = f"search-v{VERSION}"
+CACHE_FILE = f"search-v{VERSION}.pack"
 
 # Part of every cache key: a change to the tokeniser's code or to Python's Unicode tables makes
 # every cached entry stale without anyone having to remember to bump a version.
@@ -58,75 +56,8 @@ def enabled(settings) -> bool:
     return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
-class TermCache:
-    """Per-article terms on disk, one small file per digest, written atomically.
-
-    Only a speed-up: any entry that cannot be read is computed again, and a cache folder that
-    cannot be written is reported once and then left alone.
-    """
-
-    def __init__(self, folder: str | None) -> None:
-        self.folder = folder
-        self.used: set[str] = set()
-        self.hits = 0
-        self.misses = 0
-
-    def _path(self, key: str) -> str:
-        assert self.folder is not None
-        return os.path.join(self.folder, key[:2], key)
-
-    def get(self, key: str) -> tuple | None:
-        """Return the cached entry for ``key``, or None."""
-        self.used.add(key)
-        if self.folder is None:
-            return None
-        try:
-            with open(self._path(key), "rb") as handle:
-                entry = marshal.load(handle)
-        except (OSError, EOFError, ValueError, TypeError):
-            self.misses += 1
-            return None
-        if not (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[2], dict)):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry
-
-    def put(self, key: str, entry: tuple) -> None:
-        """Store ``entry`` under ``key`` (temporary file, then rename)."""
-        if self.folder is None:
-            return
-        path = self._path(key)
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    marshal.dump(entry, out)
-                os.replace(temporary, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.remove(temporary)
-                raise
-        except OSError as exc:
-            logger.warning("search: cannot write the term cache in %s (%s)", self.folder, exc)
-            self.folder = None
-
-    def prune(self) -> None:
-        """Remove every entry (and leftover temporary) this build did not use."""
-        if self.folder is None or not os.path.isdir(self.folder):
-            return
-        for bucket in os.scandir(self.folder):
-            if not bucket.is_dir():
-                continue
-            for entry in os.scandir(bucket.path):
-                if entry.name not in self.used:
-                    with contextlib.suppress(OSError):
-                        os.remove(entry.path)
-
-
-def cache_folder(settings) -> str | None:
-    """Return where the term cache lives, or None when it is off.
+def cache_path(settings) -> str | None:
+    """Return the term cache's file, or None when the cache is off.
 
     ``SEARCH_CACHE`` (True/False) decides; unset, the cache follows Pelican's own
     ``CACHE_CONTENT``, so a site that does not cache writes nothing outside its output.
@@ -134,7 +65,7 @@ def cache_folder(settings) -> str | None:
     wanted = settings.get("SEARCH_CACHE")
     if not (settings.get("CACHE_CONTENT") if wanted is None else wanted):
         return None
-    return os.path.join(settings.get("CACHE_PATH") or "cache", CACHE_FOLDER)
+    return os.path.join(settings.get("CACHE_PATH") or "cache", CACHE_FILE)
 
 
 def digest(title: str, content: str, source: str) -> str:
@@ -158,7 +89,7 @@ def build_index(pelican) -> None:
     articles = sorted(_articles.pop(id(pelican.settings), []), key=lambda a: a.url)
     folder = os.path.join(pelican.output_path, *OUTPUT_FOLDER.split("/"))
     shutil.rmtree(folder, ignore_errors=True)
-    cache = TermCache(cache_folder(pelican.settings))
+    cache = TermCache(cache_path(pelican.settings))
     builder = IndexBuilder()
     previous = None
     for article in articles:
@@ -173,19 +104,19 @@ def build_index(pelican) -> None:
         entry = cache.get(key)
         if entry is None:
             body = plain_text(content)
-            length, terms = document_terms(title, [body, source])
-            entry = (length, excerpt(body), terms)
+            entry = (*document_terms(title, [body, source]), excerpt(body))
             cache.put(key, entry)
+        length, terms, values, lead = entry
         category = getattr(article, "category", None)
         record = Record(
             url=article.url,
             title=title,
             date=article.date.strftime("%d/%m/%Y"),
             topic=str(category) if category is not None else "",
-            excerpt=entry[1],
+            excerpt=lead,
         )
-        builder.add(record, entry[0], entry[2])
-    cache.prune()
+        builder.add(record, length, terms, values)
+    cache.close()
     files, size = builder.write(folder)
     logger.info(
         "search: indexed %d articles into %s: %d files, %d bytes (%d from the cache) in %.1f s",

@@ -1,16 +1,18 @@
-"""Search text: folding and tokenising Vietnamese the same way here and in ``search.js``.
+"""Search text: folding and tokenising Vietnamese the same way here and in ``search-index.js``.
 
 A search term is a folded *syllable* (Vietnamese writes one syllable per word: ``Hà Nội`` is
 two) or a *pair* of adjacent syllables (``ha noi``), so a multi-syllable query can prefer the
 documents where its words stand together.
 
 Folding, on both sides: Unicode NFD, lower case, drop the combining marks U+0300–U+036F (tones,
-breve, circumflex, horn: ``ư`` → ``u``, ``ơ`` → ``o``) and write ``đ`` as ``d``, so ``ha noi``,
-``Hà Nội`` and ``HÀ NỘI`` (typed precomposed or decomposed) give the same terms.
+breve, circumflex, horn: ``ư`` → ``u``, ``ơ`` → ``o``), write ``đ`` as ``d`` (and Greek final
+``ς`` as ``σ``, so lower-casing never depends on the neighbours), so ``ha noi``, ``Hà Nội`` and
+``HÀ NỘI``, typed precomposed or decomposed, give the same terms.
 
-Tokenising, on both sides: split the text into runs of letters, digits and those combining
-marks, fold each run, and keep the runs of letters and digits of the result (at most
-``MAX_TOKEN`` characters each): ``"1.200 hộ dân"`` → ``1``, ``200``, ``ho``, ``dan``.
+Tokenising: the runs of letters and digits of the folded text, each cut to ``MAX_TOKEN``
+characters: ``"1.200 hộ dân"`` → ``1``, ``200``, ``ho``, ``dan``.  The browser folds each run of
+letters, digits and those marks; this side folds each whitespace-separated word, once per
+distinct word (a corpus repeats a few thousand); both give the tokens of folding the whole text.
 """
 
 from __future__ import annotations
@@ -19,62 +21,49 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 
 MAX_TOKEN = 32
+MAX_COUNT = 15
+IN_TITLE = 16
 MARKS = re.compile("[\u0300-\u036f]+")
-# Letters and digits (\w without "_"), plus the marks folding removes.
-RUN = re.compile("(?:[^\\W_]|[\u0300-\u036f])+")
 WORD = re.compile(r"[^\W_]+")
 
 BLOCK_END = re.compile(
-    r"</(p|div|h[1-6]|li|tr|td|th|figcaption|figure|blockquote|pre|ul|ol|table)>|<br\s*/?>",
+    r"<(?:/(?:p|div|h[1-6]|li|t[rdh]|fig(?:caption|ure)|blockquote|pre|[uo]l|table)|br\s*/?)>",
     re.IGNORECASE,
 )
 TAG = re.compile(r"<[^>]*>")
-SPACE = re.compile(r"\s+")
-
-# Values of a document's terms: how often the term occurs, plus TITLE when the title has it.
-TITLE = 1 << 24
 
 
 def fold(text: str) -> str:
     """Return ``text`` folded for search: NFD, lower case, no tone/diacritic marks, đ → d."""
-    return MARKS.sub("", unicodedata.normalize("NFD", text).lower()).replace("đ", "d")
+    lowered = unicodedata.normalize("NFD", text).lower()
+    return MARKS.sub("", lowered).replace("đ", "d").replace("ς", "σ")
 
 
-def _run_tokens(run: str) -> tuple[str, ...]:
-    return tuple(word[:MAX_TOKEN] for word in WORD.findall(fold(run)))
+class _Words(dict):
+    """Memo of word → its tokens."""
 
-
-class _Runs(dict):
-    """Memo of run → tokens: a corpus repeats a few thousand words, folding each once is faster."""
-
-    def __missing__(self, run: str) -> tuple[str, ...]:
-        if len(self) > 200_000:
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) > 500_000:
             self.clear()
-        tokens = self[run] = _run_tokens(run)
+        tokens = self[word] = tuple(token[:MAX_TOKEN] for token in WORD.findall(fold(word)))
         return tokens
 
 
-_RUNS = _Runs()
+_WORDS = _Words()
 
 
 def tokens(text: str) -> list[str]:
     """Return the folded syllables of ``text``, in order."""
-    return list(chain.from_iterable(map(_RUNS.__getitem__, RUN.findall(text))))
-
-
-def pairs(syllables: list[str]) -> map:
-    """Return the adjacent pairs of ``syllables`` as ``"first second"`` terms."""
-    return map(" ".join, pairwise(syllables))
+    return list(chain.from_iterable(map(_WORDS.__getitem__, text.split())))
 
 
 def plain_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment: blocks separated, whitespace collapsed, NFC."""
-    spaced = BLOCK_END.sub(" ", fragment)
-    text = html.unescape(TAG.sub("", spaced))
-    return SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = html.unescape(TAG.sub("", BLOCK_END.sub(" ", fragment)))
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def excerpt(text: str, limit: int = 160) -> str:
@@ -85,22 +74,28 @@ def excerpt(text: str, limit: int = 160) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.–-") + "…"
 
 
-def document_terms(title: str, fields: list[str]) -> tuple[int, dict[str, int]]:
-    """Return (length in syllables, term → value) for one document.
+def document_terms(title: str, fields: list[str]) -> tuple[int, list[str], bytes]:
+    """Return (length in syllables, terms, one value per term) for one document.
 
-    A value is the number of times the term occurs in the title and ``fields`` (pairs are
-    counted within one field, never across two), plus ``TITLE`` if it occurs in the title.
+    The terms are the syllables and the pairs of adjacent syllables of the title and the
+    ``fields`` (never a pair across two of them).  A value is the number of occurrences, at
+    most ``MAX_COUNT``, plus ``IN_TITLE`` when the title has the term.
     """
-    counts: Counter[str] = Counter()
+    syllables: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
     length = 0
-    in_title: set[str] = set()
+    in_title = (0, 0)
     for number, text in enumerate([title, *fields]):
-        syllables = tokens(text)
-        length += len(syllables)
-        counts.update(syllables)
-        counts.update(pairs(syllables))
-        if number == 0:
-            in_title.update(syllables, pairs(syllables))
-    for term in in_title:
-        counts[term] += TITLE
-    return length, dict(counts)
+        words = tokens(text)
+        length += len(words)
+        syllables.update(words)
+        pairs.update(pairwise(words))
+        if number == 0:  # the title's terms come first
+            in_title = (len(syllables), len(pairs))
+    terms = list(syllables)
+    terms += map(" ".join, pairs)
+    values = bytearray(map(min, syllables.values(), repeat(MAX_COUNT)))
+    values += bytearray(map(min, pairs.values(), repeat(MAX_COUNT)))
+    for position in chain(range(in_title[0]), range(len(syllables), len(syllables) + in_title[1])):
+        values[position] |= IN_TITLE
+    return length, terms, bytes(values)
