@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import marshal
+import os
 import re
 import shutil
 import unicodedata
@@ -20,8 +22,9 @@ from hypothesis import strategies as st
 from search import index as search_index
 from search import search as search_plugin
 from search import text as search_text
+from search.cache import MAGIC, TRAILER
 from search.index import ALPHABET, SHARD_BYTES, SHARD_DOCS, IndexBuilder, Record, vlq
-from search.text import TITLE, document_terms, excerpt, fold, plain_text, tokens
+from search.text import IN_TITLE, document_terms, excerpt, fold, plain_text, tokens
 
 from scripts.bench import generate
 from tests.sitebuild import build_site
@@ -98,14 +101,18 @@ def test_word_by_word_tokenising_equals_folding_the_whole_text(text):
 
 
 def test_document_terms_count_syllables_and_pairs_within_each_field():
-    length, terms = document_terms("Hà Nội mở đường", ["Hà Nội, Hà Nội.", "hanoi.gov.vn"])
+    length, names, values = document_terms("Hà Nội mở đường", ["Hà Nội, Hà Nội.", "hanoi.gov.vn"])
     assert length == 4 + 4 + 3
-    assert terms["ha"] == 3 + TITLE and terms["noi"] == 3 + TITLE
-    assert terms["ha noi"] == 3 + TITLE  # twice in the body, once in the title
+    terms = dict(zip(names, values, strict=True))
+    assert len(terms) == len(names)
+    assert terms["ha"] == 3 + IN_TITLE and terms["noi"] == 3 + IN_TITLE
+    assert terms["ha noi"] == 3 + IN_TITLE  # twice in the body, once in the title
     assert terms["noi ha"] == 1  # across a comma, inside one field
-    assert terms["mo duong"] == 1 + TITLE
+    assert terms["mo duong"] == 1 + IN_TITLE
     assert "duong ha" not in terms  # never across two fields
     assert terms["hanoi gov"] == 1 and terms["gov vn"] == 1
+    many = document_terms("", ["ha " * 40])[2]
+    assert list(many) == [15, 15]  # "ha" and "ha ha": counts stop at 15
 
 
 def test_plain_text_separates_blocks_and_decodes_entities():
@@ -156,19 +163,23 @@ def record(url: str) -> Record:
     return Record(url=url, title=url, date="01/01/2024", topic="Thời sự", excerpt="")
 
 
+def add(builder: IndexBuilder, url: str, length: int, terms: dict[str, int]) -> None:
+    builder.add(record(url), length, list(terms), bytes(terms.values()))
+
+
 def test_postings_hold_gaps_counts_and_title_flags():
     builder = IndexBuilder()
-    builder.add(record("a.html"), 3, {"ha": 2 + TITLE, "ha noi": 1})
-    builder.add(record("b.html"), 5, {"ha": 40})
+    add(builder, "a.html", 3, {"ha": 2 + IN_TITLE, "ha noi": 1})
+    add(builder, "b.html", 5, {"ha": 15})
     for number in range(2, 100):
-        builder.add(record(f"c{number:03}.html"), 1, {"x": 1})
-    builder.add(record("d.html"), 5, {"ha": 1})
+        add(builder, f"c{number:03}.html", 1, {"x": 1})
+    add(builder, "d.html", 5, {"ha": 1})
     files = builder.files()
     terms = {}
     for name, data in files.items():
         if name.startswith("t/"):
             terms.update(json.loads(data))
-    assert decode(terms["ha"]) == [(0, 2 | 16), (1, 15), (100, 1)]  # counts stop at 15
+    assert decode(terms["ha"]) == [(0, 2 | 16), (1, 15), (100, 1)]
     assert decode(terms["ha noi"]) == [(0, 1)]
     meta = json.loads(files["meta.json"])
     assert meta["docs"] == 101 and meta["shardDocs"] == SHARD_DOCS
@@ -180,9 +191,9 @@ def test_postings_hold_gaps_counts_and_title_flags():
 
 def test_documents_must_come_in_url_order():
     builder = IndexBuilder()
-    builder.add(record("b.html"), 1, {"x": 1})
+    add(builder, "b.html", 1, {"x": 1})
     with pytest.raises(ValueError):
-        builder.add(record("a.html"), 1, {"x": 1})
+        add(builder, "a.html", 1, {"x": 1})
 
 
 def test_an_empty_archive_has_an_empty_index():
@@ -201,8 +212,12 @@ def index_files(output: Path) -> dict[str, bytes]:
     }
 
 
-def cache_entries(cache: Path) -> list[Path]:
-    return sorted(p for p in (cache / search_plugin.CACHE_FOLDER).rglob("*") if p.is_file())
+def pack_contents(cache: Path) -> dict[str, tuple[int, int]]:
+    """Return the term cache's table of contents: key → (offset, size)."""
+    data = (cache / search_plugin.CACHE_FILE).read_bytes()
+    magic, offset = TRAILER.unpack(data[-TRAILER.size :])
+    assert magic == MAGIC
+    return marshal.loads(data[offset : -TRAILER.size])
 
 
 @pytest.fixture(scope="module")
@@ -228,10 +243,13 @@ def build(content: Path, output: Path, cache: Path, **override):
 def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive, tmp_path):
     first = build(archive, tmp_path / "a", tmp_path / "cache")
     assert not [m for m in first.messages(logging.WARNING) if m.startswith("search")]
-    entries = cache_entries(tmp_path / "cache")
-    assert len(entries) == 60
+    pack = tmp_path / "cache" / search_plugin.CACHE_FILE
+    assert len(pack_contents(tmp_path / "cache")) == 60
+    written = pack.stat().st_mtime_ns, pack.stat().st_ino
     warm = build(archive, tmp_path / "b", tmp_path / "cache")
     assert any("60 from the cache" in m for m in warm.messages(logging.INFO))
+    assert (pack.stat().st_mtime_ns, pack.stat().st_ino) == written  # nothing to rewrite
+    assert [p.name for p in pack.parent.iterdir()] == [pack.name]  # no temporary left
     build(archive, tmp_path / "c", tmp_path / "other-cache")
     build(archive, tmp_path / "d", tmp_path / "unused", SEARCH_CACHE=False)
     assert not (tmp_path / "unused").exists()
@@ -241,7 +259,6 @@ def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive,
     reference = index_files(tmp_path / "a")
     for output in ("b", "c", "d", "e"):
         assert index_files(tmp_path / output) == reference, output
-    assert cache_entries(tmp_path / "cache") == entries
 
 
 def test_rebuild_after_changes_equals_a_cold_build(archive, tmp_path):
@@ -255,14 +272,34 @@ def test_rebuild_after_changes_equals_a_cold_build(archive, tmp_path):
     changed = pages[3].read_text(encoding="utf-8").replace("\n\n", "\n\nĐà Nẵng mở rộng. ", 1)
     pages[3].write_text(changed, encoding="utf-8")
     pages[10].unlink()
-    cache_entries(cache)[0].write_bytes(b"\x00broken")
+    offset, size = sorted(pack_contents(cache).values())[5]
+    with open(cache / search_plugin.CACHE_FILE, "r+b") as pack:
+        pack.seek(offset)
+        pack.write(b"\x00" * size)
     warm = build(content, tmp_path / "warm", cache)
-    assert any("from the cache" in m for m in warm.messages(logging.INFO))
+    assert any("57 from the cache" in m for m in warm.messages(logging.INFO))
     build(content, tmp_path / "cold", tmp_path / "fresh-cache")
     assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
     assert json.loads(index_files(tmp_path / "warm")["meta.json"])["docs"] == 64
     # Entries of the changed and removed articles are gone: one per article remains.
-    assert len(cache_entries(cache)) == 64
+    assert len(pack_contents(cache)) == 64
+
+
+def test_a_broken_pack_or_a_killed_build_s_leftover_only_costs_time(archive, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / search_plugin.CACHE_FILE).write_bytes(b"not a pack at all" * 100)
+    leftover = cache / f".{search_plugin.CACHE_FILE}.abc123.tmp"
+    leftover.write_bytes(b"half a pack")
+    os.utime(leftover, (1, 1))  # left by a build killed long ago
+    fresh = cache / f".{search_plugin.CACHE_FILE}.def456.tmp"
+    fresh.write_bytes(b"another build, running now")
+    result = build(archive, tmp_path / "out", cache)
+    assert not [m for m in result.messages(logging.WARNING) if m.startswith("search")]
+    assert not leftover.exists() and fresh.exists()
+    assert len(pack_contents(cache)) == 60
+    build(archive, tmp_path / "ref", tmp_path / "fresh-cache")
+    assert index_files(tmp_path / "out") == index_files(tmp_path / "ref")
 
 
 def test_a_cache_folder_that_cannot_be_written_only_costs_time(archive, tmp_path):

@@ -16,9 +16,10 @@ const MARKS = /[\u0300-\u036f]+/g;
 export const RUN = /(?:[\p{L}\p{N}]|[\u0300-\u036f])+/gu;
 const WORD = /[\p{L}\p{N}]+/gu;
 
-// NFD, lower case, tone and diacritic marks removed, đ → d: "Đà Nẵng" → "da nang".
+// NFD, lower case, tone and diacritic marks removed, đ → d: "Đà Nẵng" → "da nang" (and Greek
+// final ς → σ, so lower-casing never depends on the neighbouring text).
 export const fold = (text) =>
-  text.normalize("NFD").toLowerCase().replace(MARKS, "").replace(/đ/g, "d");
+  text.normalize("NFD").toLowerCase().replace(MARKS, "").replace(/đ/g, "d").replace(/ς/g, "σ");
 
 // The syllables of one run of letters, digits and marks.
 export function runTokens(run) {
