@@ -101,7 +101,10 @@ export class SearchIndex {
     return Object.hasOwn(shard, term) ? decode(shard[term]) : null;
   }
 
-  // The numbers of the documents holding every syllable, best first.
+  // The documents holding every syllable of the query, best first: { docs, exact }.  The first
+  // `exact` of them also hold every pair of adjacent query syllables (the query as a phrase,
+  // "ha noi" → Hà Nội rather than "hạ … nội"); within each group, BM25 with the pairs and the
+  // title as bonuses.
   async rank(syllables) {
     const meta = await this.meta();
     const unique = [...new Set(syllables)];
@@ -110,30 +113,39 @@ export class SearchIndex {
       Promise.all(unique.map((term) => this.postings(term))),
       Promise.all(pairs.map((term) => this.postings(term))),
     ]);
-    if (!words.length || words.some((p) => p === null)) return [];
+    if (!words.length || words.some((p) => p === null)) return { docs: [], exact: 0 };
     const n = meta.docs;
     const norm = (doc) => {
       const length = 2 ** (DIGIT[meta.lengths.charCodeAt(doc)] / 4) - 1;
       return K1 * (1 - B + (B * length) / (meta.avg || 1));
     };
     const hits = new Uint8Array(n);
+    const pairHits = new Uint8Array(n);
     const score = new Float64Array(n);
-    const add = ({ docs, values }, weight, onlyMatches) => {
+    const add = ({ docs, values }, weight, counts, only) => {
       const idf = Math.log(1 + (n - docs.length + 0.5) / (docs.length + 0.5));
       docs.forEach((doc, k) => {
-        if (onlyMatches && hits[doc] !== unique.length) return;
+        if (only && hits[doc] !== unique.length) return;
         const tf = values[k] & 15;
         const title = values[k] & 16 ? TITLE_WEIGHT : 0;
         score[doc] += weight * idf * ((tf * (K1 + 1)) / (tf + norm(doc)) + title);
-        if (!onlyMatches) hits[doc] += 1;
+        counts[doc] += 1;
       });
     };
-    for (const p of words) add(p, 1, false);
-    for (const p of phrases) if (p) add(p, PAIR_WEIGHT, true);
+    for (const p of words) add(p, 1, hits, false);
+    for (const p of phrases) if (p) add(p, PAIR_WEIGHT, pairHits, true);
+    // Every pair must exist somewhere for any document to hold the whole phrase.
+    const phrase = pairs.length > 0 && phrases.every((p) => p !== null) ? pairs.length : -1;
     const shortest = words.reduce((a, b) => (a.docs.length <= b.docs.length ? a : b));
-    return shortest.docs
+    const docs = shortest.docs
       .filter((doc) => hits[doc] === unique.length)
-      .sort((a, b) => score[b] - score[a] || a - b);
+      .sort(
+        (a, b) =>
+          (pairHits[b] === phrase) - (pairHits[a] === phrase) || score[b] - score[a] || a - b,
+      );
+    let exact = 0;
+    while (exact < docs.length && pairHits[docs[exact]] === phrase) exact += 1;
+    return { docs, exact };
   }
 
   // [url, title, date, topic, excerpt] of each document.

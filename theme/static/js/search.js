@@ -54,14 +54,17 @@ more.hidden = true;
 list.after(more);
 
 let latest = 0;
-let current = null; // the shown query: { ranked, wanted, query, shown }
+let current = null; // the shown query: { ranked, exact, wanted, query, shown }
+const number = new Intl.NumberFormat("vi-VN");
 
 function describe() {
-  const { ranked, query, shown } = current;
-  status.textContent =
-    shown < ranked.length
-      ? `Tìm thấy ${ranked.length} bài cho “${query}”, đang hiện ${shown} bài đầu.`
-      : `Tìm thấy ${ranked.length} bài cho “${query}”.`;
+  const { ranked, exact, query, shown } = current;
+  const parts = [`Tìm thấy ${number.format(ranked.length)} bài cho “${query}”`];
+  if (exact && exact < ranked.length) {
+    parts.push(`${number.format(exact)} bài có đúng cụm từ này được xếp trước`);
+  }
+  if (shown < ranked.length) parts.push(`đang hiện ${number.format(shown)} bài đầu`);
+  status.textContent = `${parts.join(", ")}.`;
   more.textContent = `Xem thêm ${Math.min(PAGE, ranked.length - shown)} bài`;
   more.hidden = shown >= ranked.length;
 }
@@ -98,14 +101,14 @@ async function run(query) {
   }
   status.textContent = "Đang tìm…";
   try {
-    const ranked = await index.rank(syllables);
+    const { docs: ranked, exact } = await index.rank(syllables);
     if (ticket !== latest) return; // a newer query has started
     list.replaceChildren();
     if (!ranked.length) {
       status.textContent = `Không có bài nào khớp “${query}”.`;
       return;
     }
-    current = { ranked, wanted: new Set(syllables), query, shown: 0 };
+    current = { ranked, exact, wanted: new Set(syllables), query, shown: 0 };
     await showMore(ticket);
   } catch {
     if (ticket === latest) failed();
