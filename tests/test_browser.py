@@ -232,14 +232,23 @@ def test_results_are_ranked_and_every_syllable_must_match(watched, site_url):
         """async (url) => {
             const m = await import(url + "theme/js/search-index.js");
             const index = new m.SearchIndex(new URL("search/data/", url));
-            const urls = async (q) => (await index.records(await index.rank(m.tokens(q)))).map((r) => r[0]);
-            return { hanoi: await urls("ha noi"), both: await urls("hà nội đà nẵng"), none: await urls("ha noi zzzq") };
+            const run = async (q) => {
+                const { docs, exact } = await index.rank(m.tokens(q));
+                return { urls: (await index.records(docs)).map((r) => r[0]), exact };
+            };
+            return { hanoi: await run("ha noi"), both: await run("hà nội đà nẵng"),
+                     none: await run("ha noi zzzq"), scattered: await run("nội hà") };
         }""",
         site_url,
     )
-    assert ranked["hanoi"][0] == HANOI  # in the title, as a phrase
-    assert ranked["none"] == []  # AND: a syllable no article has
-    assert set(ranked["both"]) <= set(ranked["hanoi"])
+    hanoi = ranked["hanoi"]
+    assert hanoi["urls"][0] == HANOI  # in the title, as a phrase
+    assert 1 <= hanoi["exact"] <= len(hanoi["urls"])
+    assert ranked["none"] == {"urls": [], "exact": 0}  # AND: a syllable no article has
+    assert set(ranked["both"]["urls"]) <= set(hanoi["urls"])
+    # The same syllables in another order: the same articles, none of them as a phrase.
+    assert sorted(ranked["scattered"]["urls"]) == sorted(hanoi["urls"])
+    assert ranked["scattered"]["exact"] == 0
 
 
 def test_result_records_are_shown_as_text_never_as_markup(watched, site_url):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 VERSION = 1
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 SHARD_BYTES = 8 * 1024
-SHARD_DOCS = 10
+SHARD_DOCS = 5
 
 
 def vlq(number: int) -> str:
