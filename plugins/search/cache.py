@@ -48,6 +48,39 @@ def _valid(raw: object) -> Entry | None:
     return (length, terms, values, excerpt) if len(terms) == len(values) else None
 
 
+def temporary_beside(path: str) -> tuple[int, str]:
+    """Open a new temporary file next to ``path`` (removing old ones a killed build left)."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder or ".", exist_ok=True)
+    for leftover in glob.glob(os.path.join(glob.escape(folder), f".{name}.*.tmp")):
+        with contextlib.suppress(OSError):
+            if time.time() - os.path.getmtime(leftover) > STALE_SECONDS:
+                os.remove(leftover)
+    return tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    handle, temporary = temporary_beside(path)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def read_if_there(path: str) -> bytes:
+    """Return the bytes of ``path``, or b"" if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
 class TermCache:
     """Read the entries of the previous build's pack, write this build's pack."""
 
@@ -87,16 +120,8 @@ class TermCache:
         self._old, self._contents = handle, contents
 
     def _open_new(self, path: str) -> None:
-        folder, name = os.path.split(path)
         try:
-            os.makedirs(folder or ".", exist_ok=True)
-            for leftover in glob.glob(os.path.join(glob.escape(folder), f".{name}.*.tmp")):
-                with contextlib.suppress(OSError):
-                    if time.time() - os.path.getmtime(leftover) > STALE_SECONDS:
-                        os.remove(leftover)
-            handle, self._temporary = tempfile.mkstemp(
-                dir=folder, prefix=f".{name}.", suffix=".tmp"
-            )
+            handle, self._temporary = temporary_beside(path)
             self._new = os.fdopen(handle, "wb")
         except OSError as exc:
             self._fail(exc)
@@ -138,6 +163,18 @@ class TermCache:
         self.hits += 1
         self._append(key, data)
         return entry
+
+    def keep(self, key: str) -> None:
+        """Carry the previous build's entry for ``key`` into this build's pack, unread."""
+        place = self._contents.get(key)
+        if place is None or self._old is None:
+            return
+        try:
+            self._old.seek(place[0])
+            data = self._old.read(place[1])
+        except OSError:
+            return
+        self._append(key, data)
 
     def put(self, key: str, entry: Entry) -> None:
         """Store ``entry`` under ``key`` for the next build."""

@@ -7,7 +7,7 @@ Layout under the index folder (``search/data/`` of the site), format version ``V
     t/<k>.json     {term: postings, …} for the terms whose CRC-32 (of the UTF-8 term) mod T is k
     d/<k>.json     [[url, title, date, topic, excerpt], …] for documents k·D … k·D + D − 1
 
-Documents are numbered 0 … N − 1 in the order of their URLs.  ``lengths`` has one character
+Documents are numbered 0 … N − 1 in the order the plugin adds them (oldest first).  ``lengths`` has one character
 per document: its length in syllables, ``round(4·log2(1 + length))`` as a base-64 digit.
 
 Postings are a string of base-64 digits (``ALPHABET``, URL-safe, never escaped in JSON): for
@@ -25,6 +25,7 @@ alone: the same articles give byte-identical files.
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import os
 import zlib
@@ -67,29 +68,36 @@ class Record:
 
 
 class IndexBuilder:
-    """Collect documents in URL order, then write the index folder.
+    """Collect documents (numbered in the order they come), then write the index folder.
 
     Postings are encoded as documents arrive (one ``bytearray`` per term, with the number of
     the term's last document), so memory grows with the size of the index, not with the number
-    of term occurrences.
+    of term occurrences.  Nothing in a posting depends on other documents, so a build whose
+    documents start with the previous build's (same keys, same order) can take over that
+    build's postings (``state``, ``resume``) and add only the rest: same files as from scratch.
     """
 
     def __init__(self) -> None:
         self.records: list[Record] = []
         self.lengths: list[int] = []
+        self.keys: list[str] = []  # what each document's terms were computed from
+        self._excerpts: list[str] = []  # of documents taken over from a previous build
         self._postings: dict[str, list] = {}  # term → [postings, last document]
         self._gaps: list[bytes] = [b""]
 
-    def add(self, record: Record, length: int, terms: list[str], values: bytes) -> None:
-        """Add the next document (its URL sorts after every URL added before).
+    def add(
+        self, record: Record, length: int, terms: list[str], values: bytes, key: str = ""
+    ) -> None:
+        """Add the next document.
 
         ``values`` has one number per term: occurrences (at most 15), plus 16 if in the title.
         """
-        if self.records and record.url <= self.records[-1].url:
-            raise ValueError(f"documents must come in URL order: {record.url}")
         number = len(self.records)
+        if number != len(self.keys):
+            raise ValueError("the documents taken over from the previous build come first")
         self.records.append(record)
         self.lengths.append(length)
+        self.keys.append(key)
         gaps = self._gaps
         while len(gaps) <= number + 1:
             gaps.append(vlq(len(gaps)).encode())
@@ -106,6 +114,50 @@ class IndexBuilder:
                 data += gaps[number - entry[1]]
                 data += digits[value]
                 entry[1] = number
+
+    def state(self, code: str) -> bytes:
+        """Return what ``resume`` needs to continue from this build (``code``: see resume)."""
+        return marshal.dumps(
+            {
+                "code": code,
+                "keys": self.keys,
+                "lengths": self.lengths,
+                "excerpts": [r.excerpt for r in self.records],
+                "postings": {t: (bytes(p), last) for t, (p, last) in self._postings.items()},
+            }
+        )
+
+    def resume(self, state: bytes, code: str, keys: list[str]) -> list[str]:
+        """Take over the documents of a previous build if ``keys`` start with its keys.
+
+        ``code`` identifies the code that computed the state; a state from other code, or one
+        that cannot be read, is ignored.  Returns the excerpts of the documents taken over (give
+        their records to ``add_resumed``, in order), or [] when nothing was taken over.
+        """
+        if self.keys:
+            raise ValueError("resume comes before the first document")
+        try:
+            data = marshal.loads(state)
+            old_keys, lengths, excerpts = data["keys"], data["lengths"], data["excerpts"]
+            if not (
+                data["code"] == code
+                and old_keys
+                and len(old_keys) == len(lengths) == len(excerpts)
+                and keys[: len(old_keys)] == old_keys
+            ):
+                return []
+            postings = {t: [bytearray(p), last] for t, (p, last) in data["postings"].items()}
+        except (ValueError, EOFError, TypeError, KeyError):
+            return []
+        self._postings = postings
+        self.keys, self.lengths, self._excerpts = list(old_keys), list(lengths), list(excerpts)
+        return self._excerpts
+
+    def add_resumed(self, record: Record) -> None:
+        """Give the record of the next document taken over from the previous build."""
+        if len(self.records) >= len(self._excerpts):
+            raise ValueError("no more documents were taken over")
+        self.records.append(record)
 
     def shard_count(self) -> int:
         """Return T: the smallest power of two with average term shards under SHARD_BYTES."""
@@ -137,15 +189,31 @@ class IndexBuilder:
         out["meta.json"] = _json(meta)
         return out
 
-    def write(self, folder: str) -> tuple[int, int]:
-        """Write the index into ``folder`` (which must not exist); return (files, bytes)."""
+    def write(self, folder: str) -> tuple[int, int, int]:
+        """Make ``folder`` hold exactly the index; return (files, bytes, files written).
+
+        Files that already hold the right bytes are left alone (a site whose output is kept
+        between builds rewrites only what changed); files of an older index are removed.
+        """
         files = self.files()
-        for sub_folder in ("t", "d"):
-            os.makedirs(os.path.join(folder, sub_folder))
+        old = set()
+        for path, _, names in os.walk(folder):
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            old.update(n if relative == "." else f"{relative}/{n}" for n in names)
+        written = 0
         for name, data in files.items():
-            with open(os.path.join(folder, name), "wb") as handle:
+            path = os.path.join(folder, *name.split("/"))
+            if name in old and os.path.getsize(path) == len(data):
+                with open(path, "rb") as handle:
+                    if handle.read() == data:
+                        continue
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
                 handle.write(data)
-        return len(files), sum(map(len, files.values()))
+            written += 1
+        for name in old - files.keys():
+            os.remove(os.path.join(folder, name))
+        return len(files), sum(map(len, files.values())), written
 
 
 def _json(value: object) -> bytes:

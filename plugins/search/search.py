@@ -6,12 +6,17 @@ writes a sharded index of syllables and adjacent-syllable pairs (``index.py``) t
 ``OUTPUT_PATH/search/data``; the search page's script (``theme/static/js/search.js``) folds the
 query the same way and downloads only the shards it needs.
 
-Rebuilds tokenise only new or changed articles: the terms of each article are cached in
-``CACHE_PATH/search-v<version>.pack`` (``cache.py``) under a digest of its title, HTML and source, the index
-format and the tokeniser's code; the pack keeps only the entries the last build used.
-The cache is on when Pelican's ``CACHE_CONTENT`` is (``SEARCH_CACHE = True/False`` overrides).
-The index itself is written whole every build, from the cached terms, so it is byte-identical
-to a build without the cache.
+Rebuilds do as little as they can, with the same result as a build from scratch; both caches
+live beside each other in ``CACHE_PATH`` and are on when Pelican's ``CACHE_CONTENT`` is
+(``SEARCH_CACHE = True/False`` overrides):
+
+- ``search-v<version>.pack`` (``cache.py``): each article's terms, under a digest of its title,
+  HTML and source and of this plugin's code, so only new or changed articles are tokenised;
+- ``search-v<version>.pack.state``: the last build's postings.  Articles are numbered oldest
+  first, so when a build's articles are the last build's plus newer ones, it takes the
+  postings over and adds only the new articles (``IndexBuilder.resume``).
+
+Index files that already hold the right bytes (output kept between builds) are not rewritten.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
+import sys
 import time
 import unicodedata
 
 from pelican import signals
 
-from . import text
-from .cache import TermCache
+from . import index, text
+from .cache import TermCache, read_if_there, write_atomically
 from .index import VERSION, IndexBuilder, Record
 from .text import document_terms, excerpt, plain_text
 
@@ -36,11 +41,15 @@ NAME = "search"
 OUTPUT_FOLDER = "search/data"
 CACHE_FILE = f"search-v{VERSION}.pack"
 
-# Part of every cache key: a change to the tokeniser's code or to Python's Unicode tables makes
+STATE_SUFFIX = ".state"  # the last build's postings, beside the term cache
+
+# Part of every cache key: a change to this plugin's code or to Python's Unicode tables makes
 # every cached entry stale without anyone having to remember to bump a version.
-with open(text.__file__, "rb") as _source:
-    TOKENISER = hashlib.blake2b(_source.read(), digest_size=8).hexdigest()
-TOKENISER += "-" + unicodedata.unidata_version
+_code = hashlib.blake2b(unicodedata.unidata_version.encode(), digest_size=8)
+for _module in (text, index, sys.modules[__name__]):
+    with open(_module.__file__ or "", "rb") as _source:
+        _code.update(_source.read())
+CODE = _code.hexdigest()
 
 # Articles of the current build, keyed by the settings dict Pelican shares with its generators.
 _articles: dict[int, list] = {}
@@ -70,7 +79,7 @@ def cache_path(settings) -> str | None:
 
 def digest(title: str, content: str, source: str) -> str:
     """Return the cache key of one article's searchable text."""
-    parts = (str(VERSION), TOKENISER, title, content, source)
+    parts = (str(VERSION), CODE, title, content, source)
     data = "\x00".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -81,49 +90,80 @@ def remember_articles(generator) -> None:
         _articles[id(generator.settings)] = list(generator.articles)
 
 
+def _documents(articles) -> list[tuple]:
+    """Return (article, title, source, key) per article: oldest first, then by URL, URLs once.
+
+    Oldest first, so that new articles, mostly the newest, come last and a rebuild can take
+    over the previous build's postings (``IndexBuilder.resume``).
+    """
+    documents = []
+    seen = set()
+    for article in sorted(articles, key=lambda a: (a.date.timestamp(), a.url)):
+        if article.url in seen:
+            logger.warning("search: %s is indexed once, for its first article", article.url)
+            continue
+        seen.add(article.url)
+        title = plain_text(str(article.title))
+        source = str(getattr(article, "source", "") or "").strip()
+        documents.append((article, title, source, digest(title, article.content or "", source)))
+    return documents
+
+
+def _record(article, title: str, lead: str) -> Record:
+    category = getattr(article, "category", None)
+    return Record(
+        url=article.url,
+        title=title,
+        date=article.date.strftime("%d/%m/%Y"),
+        topic=str(category) if category is not None else "",
+        excerpt=lead,
+    )
+
+
 def build_index(pelican) -> None:
     """Write the search index for the articles of the build that just finished."""
     if not enabled(pelican.settings):
         return
     started = time.process_time()
-    articles = sorted(_articles.pop(id(pelican.settings), []), key=lambda a: a.url)
+    documents = _documents(_articles.pop(id(pelican.settings), []))
     folder = os.path.join(pelican.output_path, *OUTPUT_FOLDER.split("/"))
-    shutil.rmtree(folder, ignore_errors=True)
-    cache = TermCache(cache_path(pelican.settings))
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        os.remove(folder)  # a file in the way
+    path = cache_path(pelican.settings)
     builder = IndexBuilder()
-    previous = None
-    for article in articles:
-        if article.url == previous:
-            logger.warning("search: %s is indexed once, for its first article", article.url)
+    state = path + STATE_SUFFIX if path else None
+    resumed = builder.resume(read_if_there(state), CODE, [d[3] for d in documents]) if state else []
+    fresh = len(documents) - len(resumed)
+    # Nothing new: the term cache is neither read nor rewritten.
+    cache = TermCache(path if fresh else None)
+    for number, (article, title, source, key) in enumerate(documents):
+        if number < len(resumed):
+            cache.keep(key)
+            builder.add_resumed(_record(article, title, resumed[number]))
             continue
-        previous = article.url
-        title = plain_text(str(article.title))
-        content = article.content or ""
-        source = str(getattr(article, "source", "") or "").strip()
-        key = digest(title, content, source)
         entry = cache.get(key)
         if entry is None:
-            body = plain_text(content)
+            body = plain_text(article.content or "")
             entry = (*document_terms(title, [body, source]), excerpt(body))
             cache.put(key, entry)
         length, terms, values, lead = entry
-        category = getattr(article, "category", None)
-        record = Record(
-            url=article.url,
-            title=title,
-            date=article.date.strftime("%d/%m/%Y"),
-            topic=str(category) if category is not None else "",
-            excerpt=lead,
-        )
-        builder.add(record, length, terms, values)
+        builder.add(_record(article, title, lead), length, terms, values, key)
     cache.close()
-    files, size = builder.write(folder)
+    files, size, written = builder.write(folder)
+    if state and fresh:
+        try:
+            write_atomically(state, builder.state(CODE))
+        except OSError as exc:
+            logger.warning("search: cannot write %s (%s)", state, exc)
     logger.info(
-        "search: indexed %d articles into %s: %d files, %d bytes (%d from the cache) in %.1f s",
+        "search: indexed %d articles into %s: %d files (%d written), %d bytes "
+        "(%d taken over from the last build, %d from the term cache) in %.1f s",
         len(builder.records),
         OUTPUT_FOLDER,
         files,
+        written,
         size,
+        len(resumed),
         cache.hits,
         time.process_time() - started,
     )
