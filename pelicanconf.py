@@ -72,7 +72,14 @@ AUTHOR_FEED_RSS = None
 TRANSLATION_FEED_ATOM = None
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["topic_feeds", "sources_pages", "article_context", "sitemap_robots", "search"]
+PLUGINS = [
+    "topic_feeds",
+    "sources_pages",
+    "article_context",
+    "sitemap_robots",
+    "search",
+    "fast_build",
+]
 
 # Pages and files only the ClearPress theme and plugins read (see README, "The reading site").
 SOURCE_URL = "source/{slug}/"

@@ -18,14 +18,19 @@ import logging
 import re
 from zoneinfo import ZoneInfo
 
+from dateutil.tz import tzoffset
 from pelican import signals
 from pelican.contents import Article, Page
-from pelican.utils import get_date
+from pelican.utils import SafeDatetime, get_date
 
 logger = logging.getLogger(__name__)
 NAME = "article_context"
 
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+# The importer's spelling of Captured ("2024-03-15 10:12+07:00"), read without dateutil.
+ISO_WITH_OFFSET = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?([+-])(\d{2}):(\d{2})"
+)
 TABLE_LABEL = "Bảng dữ liệu, cuộn ngang để xem hết"
 
 
@@ -60,13 +65,36 @@ def on_content_init(instance) -> None:
         instance._content = wrap_tables(instance._content)
 
 
+def parse_captured(raw: str):
+    """Return what Pelican's ``get_date(raw)`` returns, without dateutil for the usual spelling.
+
+    dateutil's parser is most of the cost of this plugin (1.5 s at 10,000 articles).  For
+    ``YYYY-MM-DD HH:MM[:SS]±HH:MM`` with a non-zero offset the result is built directly, as
+    dateutil builds it: a ``SafeDatetime`` with a ``tzoffset(None, seconds)``.  Anything else
+    goes to ``get_date``; tests/test_fast_build.py checks both paths agree.
+    """
+    match = ISO_WITH_OFFSET.fullmatch(raw)
+    if match:
+        year, month, day, hour, minute, second, sign, off_h, off_m = match.groups()
+        offset = (int(off_h) * 3600 + int(off_m) * 60) * (-1 if sign == "-" else 1)
+        if offset and abs(offset) < 24 * 3600:
+            try:
+                return SafeDatetime(
+                    int(year), int(month), int(day), int(hour), int(minute),
+                    int(second or 0), tzinfo=tzoffset(None, offset),
+                )  # fmt: skip
+            except ValueError:
+                pass  # get_date decides what an impossible date is
+    return get_date(raw)
+
+
 def _captured_date(article, timezone: str):
     """Return ``Captured`` as an aware datetime, or ``None`` (warning) when unreadable."""
     raw = str(getattr(article, "captured", "") or "").strip()
     if not raw:
         return None
     try:
-        value = get_date(raw)
+        value = parse_captured(raw)
     except (ValueError, OverflowError):
         logger.warning(
             "article_context: %s: Captured %r is not a date; shown as text",

@@ -1,0 +1,164 @@
+"""Build speed-ups never change the output (plugins/fast_build, topic_feeds' cache, article_context).
+
+Timings are the benchmark's business (scripts/bench); these tests check what the speed-ups rest
+on: the reused Markdown instance reads every file as Pelican's reader does, the linear-time
+wrappers return what Pelican's quadratic code returns, the fast ``Captured`` parser agrees with
+Pelican's ``get_date``, and whole builds with and without the plugin are byte-identical.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from pelican.readers import MarkdownReader
+from pelican.settings import read_settings
+from pelican.utils import get_date
+
+from scripts.bench import generate
+from tests.sitebuild import ROOT, SITE_CONTENT, build_site, plugins
+
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from article_context.article_context import parse_captured
+from fast_build import pelican_fixes
+from fast_build.markdown_reader import ReusingMarkdownReader
+
+# Files that exercise the Markdown extensions whose state reset() has to clear.
+TRICKY = {
+    "footnotes.md": "Title: Chú thích\nDate: 2024-01-02 10:00\nSummary: Tóm *tắt* [^1]\n\n"
+    "Câu có chú thích.[^1]\n\n[^1]: Ghi chú một.\n\n*[HTML]: HyperText\n\nHTML ở đây.\n",
+    "plain.md": "Title: Không chú thích\nDate: 2024-01-03 10:00\n\nChỉ có HTML và [ref].\n\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n[ref]: https://example.com\n",
+    "abbr-again.md": "Title: Viết tắt\nDate: 2024-01-04 10:00\nTags: a, b\n\nHTML lần nữa.[^x]\n\n"
+    '[^x]: Ghi chú khác.\n\n<div markdown="1">*trong div*</div>\n',
+}
+
+
+def _markdown_files(tmp_path: Path) -> list[Path]:
+    generate.write_articles(tmp_path / "generated", 40, 3)
+    for name, text in TRICKY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    files = sorted(tmp_path.rglob("*.md")) + sorted(SITE_CONTENT.rglob("*.md"))
+    # Interleave so every kind of file follows every other kind.
+    return files + files[::-1]
+
+
+def test_reused_markdown_instance_reads_like_pelican(tmp_path: Path) -> None:
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    pelican_reader, reusing = MarkdownReader(settings), ReusingMarkdownReader(settings)
+    files = _markdown_files(tmp_path)
+    for path in files:
+        assert reusing.read(str(path)) == pelican_reader.read(str(path)), path
+    assert reusing._shared is not None  # the instance really was reused
+
+
+def test_wrappers_are_installed_on_this_pelican() -> None:
+    assert pelican_fixes.install() == dict.fromkeys(pelican_fixes.KNOWN_SOURCES, True)
+
+
+def test_a_changed_pelican_function_is_left_alone(monkeypatch, caplog) -> None:
+    class Owner:
+        def method(self):
+            return "pelican's own"
+
+    original = Owner.method
+    monkeypatch.setitem(pelican_fixes.KNOWN_SOURCES, "Owner.method", "0" * 64)
+    pelican_fixes._install("Owner.method", Owner, "method", lambda f: lambda self: "wrapped")
+    assert Owner.method is original
+    assert "left as it is" in caplog.text
+    pelican_fixes._installed.pop("Owner.method", None)
+
+
+class _Item:
+    def __init__(self, slug: str, lang: str, translation: str = "false") -> None:
+        self.slug, self.lang = slug, lang
+        self.in_default_lang = lang == "vi"
+        self.metadata = {"translation": translation}
+        self.source_path = f"{slug}-{lang}.md"
+        self.translations: list = []
+
+
+def test_translation_grouping_returns_what_pelican_returns() -> None:
+    from pelican import utils
+
+    wrapped = pelican_fixes._wrap_process_translations(utils.process_translations)
+    rng = random.Random(5)
+    for _ in range(30):
+        items = [
+            _Item(f"s{rng.randrange(12)}", rng.choice(["vi", "en"]), rng.choice(["false", "true"]))
+            for _ in range(rng.randrange(1, 40))
+        ]
+        twin = list(items)
+        expected = utils.process_translations(items, "slug")
+        expected_translations = {id(i): [id(t) for t in i.translations] for i in items}
+        got = wrapped(twin, "slug")
+        assert [list(map(id, part)) for part in got] == [list(map(id, part)) for part in expected]
+        assert {id(i): [id(t) for t in i.translations] for i in twin} == expected_translations
+
+
+def test_member_list_is_a_list_with_identity_membership() -> None:
+    items = [_Item("a", "vi"), _Item("b", "vi")]
+    members = pelican_fixes.MemberList(items)
+    assert members == items and isinstance(members, list)
+    assert items[1] in members and _Item("a", "vi") not in members
+
+
+def test_captured_parser_agrees_with_pelicans_get_date() -> None:
+    rng = random.Random(7)
+    values = [
+        "2024-03-15 10:12+07:00", "2024-06-09T07:45:00+07:00", "2024-03-15 10:12-05:30",
+        "2024-03-15 10:12+00:00", "2024-02-30 10:12+07:00", "2024-03-15 24:00+07:00",
+        "2024-03-15 10:12+24:00", "15/03/2024 10:12", "2024-03-15", "hôm qua",
+    ]  # fmt: skip
+    for _ in range(2000):
+        values.append(
+            f"{rng.randrange(1, 9999):04d}-{rng.randrange(0, 14):02d}-{rng.randrange(0, 33):02d}"
+            f"{rng.choice('T ')}{rng.randrange(0, 26):02d}:{rng.randrange(0, 62):02d}"
+            f"{rng.choice(['', f':{rng.randrange(0, 62):02d}'])}{rng.choice('+-')}"
+            f"{rng.randrange(0, 25):02d}:{rng.randrange(0, 61):02d}"
+        )
+
+    def outcome(parse, value):
+        try:
+            parsed = parse(value)
+        except ValueError as exc:
+            return ("error", type(exc))
+        try:
+            shown = parsed.isoformat(), parsed.strftime("%d/%m/%Y %Z %z")
+        except ValueError as exc:  # dateutil accepts offsets datetime cannot print
+            shown = ("unprintable", str(exc))
+        return type(parsed), repr(parsed), shown
+
+    for value in values:
+        assert outcome(parse_captured, value) == outcome(get_date, value), value
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """The fixture site plus 60 generated articles (many tags, topics, years)."""
+    content = tmp_path_factory.mktemp("archive") / "content"
+    shutil.copytree(SITE_CONTENT, content)
+    generate.write_articles(content, 60, 11)
+    return content
+
+
+def test_build_with_fast_build_is_byte_identical_to_one_without(archive, tmp_path) -> None:
+    everything = [p for p in plugins() if p != "search"]
+    assert "fast_build" in everything
+    without = [p for p in everything if p != "fast_build"]
+    fast = build_site(tmp_path / "fast", archive, PLUGINS=everything)
+    slow = build_site(tmp_path / "slow", archive, PLUGINS=without)
+    assert not fast.messages(level=40) and not slow.messages(level=40)
+    assert _tree(fast.output) == _tree(slow.output)
