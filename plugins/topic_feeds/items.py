@@ -12,6 +12,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -210,8 +211,18 @@ class Story:
         return (self.published, self.id)
 
 
-def identify(article, site: Site) -> Story | None:
-    """Return the Story of a Pelican article, or ``None`` if it cannot appear in feeds."""
+def content_fingerprint(title: str, raw_html: str) -> str:
+    """Return the SHA-256 of an article's normalized title and text (its identity without URL)."""
+    return hashlib.sha256(fingerprint_text(title, raw_html).encode("utf-8")).hexdigest()
+
+
+def identify(
+    article, site: Site, fingerprint: Callable[[str, str], str] = content_fingerprint
+) -> Story | None:
+    """Return the Story of a Pelican article, or ``None`` if it cannot appear in feeds.
+
+    ``fingerprint`` computes :func:`content_fingerprint`; a caller may pass a cached one.
+    """
     where = getattr(article, "relative_source_path", None) or str(article.source_path)
     title = plain_text(getattr(article, "title", "") or "")
     if not title:
@@ -225,7 +236,7 @@ def identify(article, site: Site) -> Story | None:
     # The rendered HTML before Pelican rewrites links: only its text is hashed, so neither
     # SITEURL nor markup changes move the fingerprint.
     raw = getattr(article, "_content", None) or article.content
-    digest = hashlib.sha256(fingerprint_text(title, raw).encode("utf-8")).hexdigest()
+    digest = fingerprint(title, raw)
     category = getattr(article, "category", None)
     return Story(
         article=article,
@@ -280,16 +291,9 @@ def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
         )
         policy = "excerpt"
 
-    image = image_type = None
-    image_length = 0
-    raw_image = meta.get("image")
-    if raw_image:
-        # The importer writes a kept lead image as a site-relative path (images/<hash>.jpg).
-        candidate = absolute_url(str(raw_image), site_root=site.root, page_url=site.root + "/")
-        if is_http_url(candidate):
-            image, image_type, image_length = _image(candidate, site, static_sizes)
-        else:
-            logger.warning("topic_feeds: %s: Image %r is not usable", where, raw_image)
+    image, image_type, image_length = lead_image(meta, site, static_sizes)
+    if meta.get("image") and image is None:
+        logger.warning("topic_feeds: %s: Image %r is not usable", where, meta.get("image"))
 
     authors: tuple[str, ...] = ()
     if meta.get("authors") or meta.get("author"):
@@ -320,6 +324,45 @@ def render(story: Story, site: Site, static_sizes: dict[str, int]) -> FeedItem:
         image_type=image_type,
         image_length=image_length,
         source_path=where,
+    )
+
+
+def lead_image(meta: dict, site: Site, static_sizes: dict[str, int]) -> tuple[str | None, str | None, int]:  # fmt: skip
+    """Return (url, media type, length) of the ``Image`` metadata, or (None, None, 0)."""
+    raw_image = meta.get("image")
+    if raw_image:
+        # The importer writes a kept lead image as a site-relative path (images/<hash>.jpg).
+        candidate = absolute_url(str(raw_image), site_root=site.root, page_url=site.root + "/")
+        if is_http_url(candidate):
+            return _image(candidate, site, static_sizes)
+    return None, None, 0
+
+
+def render_key(story: Story, site: Site, static_sizes: dict[str, int]) -> tuple | None:
+    """Return everything :func:`render` reads for ``story``, or ``None`` if that is not known.
+
+    The article's HTML is read before Pelican resolves ``{filename}``-style links, whose targets
+    are other pages; an article with such links has no key (it is rendered every build).
+    """
+    article = story.article
+    raw = getattr(article, "_content", None)
+    if raw is None or hasattr(article, "_get_content"):  # Pelican's hook for computed content
+        return None
+    if article._get_intrasite_link_regex().search(raw):
+        return None
+    meta = article.metadata
+    return (
+        repr(story),
+        repr(site),
+        raw,
+        article.url,
+        repr(meta.get("summary")),
+        repr(meta.get("image")),
+        lead_image(meta, site, static_sizes),
+        bool(meta.get("authors") or meta.get("author")),
+        tuple(a.name for a in getattr(article, "authors", [])),
+        tuple(t.name for t in getattr(article, "tags", None) or []),
+        str(getattr(article, "lang", "") or ""),
     )
 
 

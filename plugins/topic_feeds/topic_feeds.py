@@ -18,10 +18,21 @@ from pelican.generators import Generator, PelicanTemplateNotFound
 from pelican.utils import sanitised_join
 
 from .build import FeedSpec, atom_bytes, build_feed, feed_updated, rss_bytes
+from .cache import FeedCache, key_of
 from .catalog import FeedInfo, fallback_template_source, opml_bytes
 from .config import SETTING, merge_settings
 from .identity import deduplicate
-from .items import FeedItem, Site, Story, identify, render, static_sizes
+from .items import (
+    FeedItem,
+    Site,
+    Story,
+    content_fingerprint,
+    identify,
+    render,
+    render_key,
+    static_sizes,
+)
+from .items import logger as items_logger
 from .jsonfeed import json_bytes
 
 logger = logging.getLogger(__name__)
@@ -141,37 +152,44 @@ class TopicFeedsGenerator(Generator):
         config = merge_settings(self.settings.get(SETTING))
         site = _site(self.settings, config)
         sizes = static_sizes(self.context.get("static_content", {}))
-        found = [identify(article, site) for article in self.context.get("articles", [])]
+        cache = FeedCache(self.settings)
+
+        def fingerprint(title: str, raw: str) -> str:
+            key = key_of("fp", title, raw)
+            value = cache.get("fp", key)
+            if value is None:
+                value = content_fingerprint(title, raw)
+                cache.put("fp", key, value)
+            return value
+
+        found = [identify(article, site, fingerprint) for article in self.context.get("articles", [])]  # fmt: skip
         stories = sorted(
             deduplicate([story for story in found if story is not None]),
             key=lambda story: story.sort_key,
             reverse=True,
         )
-        rendered: dict[str, FeedItem] = {}
+        rendered: dict[str, tuple[FeedItem, bytes | None]] = {}
 
-        def items_of(chosen: list[Story]) -> list[FeedItem]:
+        def items_of(chosen: list[Story]) -> tuple[list[FeedItem], list[bytes | None]]:
             """Render each chosen story once, however many feeds it appears in."""
             for story in chosen:
                 if story.id not in rendered:
-                    rendered[story.id] = render(story, site, sizes)
-            return [rendered[story.id] for story in chosen]
+                    rendered[story.id] = _render_cached(cache, story, site, sizes)
+            pairs = [rendered[story.id] for story in chosen]
+            return [item for item, _ in pairs], [key for _, key in pairs]
 
-        selectors = {
-            "all": lambda story, slug: True,
-            "topic": lambda story, slug: story.topic_slug == slug,
-            "source": lambda story, slug: story.source_slug == slug,
-        }
+        # Newest first, as ``stories``; each feed takes the first max_items of its group.
+        groups: dict[tuple[str, str], list[Story]] = {("all", "all"): stories}
+        for story in stories:
+            groups.setdefault(("topic", story.topic_slug), []).append(story)
+            if story.source_slug:
+                groups.setdefault(("source", story.source_slug), []).append(story)
         catalog: list[FeedInfo] = []
         for spec in self._specs(stories, site, config):
-            chosen = [s for s in stories if selectors[spec.kind](s, spec.slug)]
-            items = items_of(chosen[: config["max_items"]])
-            fg = build_feed(spec, items, site)
-            if spec.rss_path:
-                self._write(spec.rss_path, rss_bytes(fg, spec, site))
-            if spec.atom_path:
-                self._write(spec.atom_path, atom_bytes(fg, spec, site))
-            if spec.json_path:
-                self._write(spec.json_path, json_bytes(spec, items, site))
+            chosen = groups.get((spec.kind, spec.slug), [])
+            items, keys = items_of(chosen[: config["max_items"]])
+            for path, data in _feed_files(cache, spec, items, keys, site):
+                self._write(path, data)
             catalog.append(
                 FeedInfo(
                     title=spec.title,
@@ -190,13 +208,74 @@ class TopicFeedsGenerator(Generator):
         if config["opml"]:
             topics = [info for info in catalog if info.kind == "topic"]
             self._write(config["opml"], opml_bytes(topics, site))
+        cache.save()
         logger.info(
-            "topic_feeds: %d feeds, %d stories, %d rendered in %.3f s",
+            "topic_feeds: %d feeds, %d stories, %d rendered in %.3f s (%d results from the cache)",
             len(catalog),
             len(stories),
             len(rendered),
             time.perf_counter() - started,
+            cache.hits,
         )
+
+
+def _render_cached(
+    cache: FeedCache, story: Story, site: Site, sizes: dict[str, int]
+) -> tuple[FeedItem, bytes | None]:
+    """Return the story's feed item and its cache key (``None``: not cacheable).
+
+    A cached item comes with the warnings rendering it logged, which are logged again.
+    """
+    parts = render_key(story, site, sizes) if cache.enabled else None
+    key = key_of("item", *parts) if parts is not None else None
+    hit = cache.get("item", key)
+    if hit is not None:
+        item, warnings = hit
+        for level, message in warnings:
+            items_logger.log(level, "%s", message)
+        return item, key
+    with _Recorder(items_logger) as recorder:
+        item = render(story, site, sizes)
+    cache.put("item", key, (item, recorder.warnings))
+    return item, key
+
+
+def _feed_files(
+    cache: FeedCache, spec: FeedSpec, items: list[FeedItem], keys: list[bytes | None], site: Site
+) -> list[tuple[str, bytes]]:
+    """Return (path, bytes) of the feed's enabled formats, serialised or from the cache."""
+    key = None if None in keys else key_of("feed", repr(spec), repr(site), *keys)
+    files = cache.get("feed", key)
+    if files is None:
+        fg = build_feed(spec, items, site)
+        files = []
+        if spec.rss_path:
+            files.append((spec.rss_path, rss_bytes(fg, spec, site)))
+        if spec.atom_path:
+            files.append((spec.atom_path, atom_bytes(fg, spec, site)))
+        if spec.json_path:
+            files.append((spec.json_path, json_bytes(spec, items, site)))
+        cache.put("feed", key, files)
+    return files
+
+
+class _Recorder(logging.Handler):
+    """Collect what one logger emits while in a ``with`` block (the records still propagate)."""
+
+    def __init__(self, target: logging.Logger) -> None:
+        super().__init__(logging.WARNING)
+        self.target = target
+        self.warnings: list[tuple[int, str]] = []
+
+    def __enter__(self) -> _Recorder:
+        self.target.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.target.removeHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append((record.levelno, record.getMessage()))
 
 
 def get_generators(_pelican):

@@ -1,0 +1,118 @@
+"""What the feeds need from the previous build: fingerprints, rendered items, serialised feeds.
+
+A rebuild after adding a few articles used to redo everything for every article: fingerprint
+its full text (``identify``), sanitise its HTML (``render``) and serialise every feed.  Each is a
+pure function of inputs that can be hashed cheaply, so the results are kept in one file under
+``CACHE_PATH`` keyed by a digest of those inputs:
+
+* ``fp``: a content fingerprint, keyed by the article's title and rendered HTML;
+* ``item``: a rendered :class:`~.items.FeedItem` and the warnings rendering it logged (replayed
+  on a hit, so a rebuild reports the same problems), keyed by :func:`~.items.render_key`;
+* ``feed``: the RSS, Atom and JSON bytes of one feed, keyed by its description and its items'
+  keys.
+
+Every key also depends on this plugin's source code and on the versions of the libraries that
+shape the output (nh3, feedgen, lxml), so an upgrade never serves an old result.  The cache is
+used when Pelican's own content cache is (``CACHE_CONTENT``; ``LOAD_CONTENT_CACHE`` to read it,
+which ``pelican --ignore-cache`` turns off).  Entries no build used are dropped when it is saved,
+and it is written to a temporary file and renamed, so a build killed at any moment leaves the
+old cache or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+FILE_NAME = "topic_feeds.pickle"
+
+
+def code_version() -> str:
+    """Return a digest of this plugin's code and of the libraries that shape its output."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("nh3", "feedgen", "lxml", "pelican"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=?".encode())
+    return digest.hexdigest()
+
+
+def key_of(*parts: Any) -> bytes:
+    """Return a 20-byte digest of ``parts`` (strings are hashed as UTF-8, the rest by repr)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.digest()
+
+
+class FeedCache:
+    """Results of earlier builds, by kind and key; a disabled cache stores nothing."""
+
+    def __init__(self, settings: dict) -> None:
+        self.enabled = bool(settings.get("CACHE_CONTENT")) and bool(settings.get("CACHE_PATH"))
+        self.path = os.path.join(str(settings.get("CACHE_PATH") or ""), FILE_NAME)
+        self.version = code_version() if self.enabled else ""
+        self._old: dict[tuple[str, bytes], Any] = {}
+        self._new: dict[tuple[str, bytes], Any] = {}
+        self.hits = 0
+        if self.enabled and settings.get("LOAD_CONTENT_CACHE"):
+            self._old = self._load()
+
+    def _load(self) -> dict[tuple[str, bytes], Any]:
+        try:
+            with open(self.path, "rb") as handle:
+                version, entries = pickle.load(handle)
+        except FileNotFoundError:
+            return {}
+        except (OSError, EOFError, ValueError, TypeError, pickle.PickleError) as exc:
+            logger.warning("topic_feeds: cache %s unreadable (%s); starting afresh", self.path, exc)
+            return {}
+        return entries if version == self.version and isinstance(entries, dict) else {}
+
+    def get(self, kind: str, key: bytes | None) -> Any:
+        """Return the cached value (and keep it for the next build), or ``None``."""
+        if key is None or not self.enabled:
+            return None
+        value = self._new.get((kind, key))
+        if value is None:
+            value = self._old.get((kind, key))
+            if value is not None:
+                self._new[(kind, key)] = value
+                self.hits += 1
+        return value
+
+    def put(self, kind: str, key: bytes | None, value: Any) -> None:
+        """Remember ``value`` for the next build."""
+        if key is not None and self.enabled:
+            self._new[(kind, key)] = value
+
+    def save(self) -> None:
+        """Write the entries this build used, atomically."""
+        if not self.enabled:
+            return
+        folder = os.path.dirname(self.path) or "."
+        try:
+            os.makedirs(folder, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".topic_feeds.", dir=folder)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump((self.version, self._new), out, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as exc:
+            logger.warning("topic_feeds: could not save the cache %s: %s", self.path, exc)
