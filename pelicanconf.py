@@ -33,8 +33,10 @@ CATEGORY_URL = "{slug}/"
 CATEGORY_SAVE_AS = "{slug}/index.html"
 TAG_URL = "tag/{slug}/"
 TAG_SAVE_AS = "tag/{slug}/index.html"
-AUTHOR_URL = "author/{slug}/"
-AUTHOR_SAVE_AS = "author/{slug}/index.html"
+# No per-author pages: the article page names its authors, and 10,000 articles have thousands of
+# authors with a page or two each (a quarter of the files, 5 % of the build; see README).
+AUTHOR_URL = ""
+AUTHOR_SAVE_AS = ""
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 ARCHIVES_URL = "archives/"
@@ -47,11 +49,11 @@ CATEGORIES_URL = "topics/"
 CATEGORIES_SAVE_AS = "topics/index.html"
 TAGS_URL = "tag/"
 TAGS_SAVE_AS = "tag/index.html"
-AUTHORS_URL = "author/"
-AUTHORS_SAVE_AS = "author/index.html"
+AUTHORS_URL = ""
+AUTHORS_SAVE_AS = ""
 # The theme's own pages: search (Pagefind, built by plugins/search) and 404.html at the root,
 # where GitHub Pages looks for it.
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "search", "404"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "search", "404"]
 SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
 # Drafts (low-confidence or undated imports) wait in content/ for the operator's review and are
