@@ -8,6 +8,7 @@ Pelican's ``get_date``, and whole builds with and without the plugin are byte-id
 
 from __future__ import annotations
 
+import logging
 import random
 import shutil
 import sys
@@ -162,3 +163,60 @@ def test_build_with_fast_build_is_byte_identical_to_one_without(archive, tmp_pat
     slow = build_site(tmp_path / "slow", archive, PLUGINS=without)
     assert not fast.messages(level=40) and not slow.messages(level=40)
     assert _tree(fast.output) == _tree(slow.output)
+
+
+def _edit(content: Path, seed: int) -> Path:
+    """Change the archive as imports and takedowns do; return the article that was taken down."""
+    generate.write_articles(content, 6, seed, start=60)  # new articles, at random dates
+    articles = sorted(content.glob("*/20*/*.md"))
+    changed = articles[3]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("\n\n", "\n\nMột đoạn mới ở đầu bài.\n\n", 1), encoding="utf-8")
+    removed = articles[7]
+    removed.unlink()  # a takedown: its page, and its place in every listing, must go
+    return removed
+
+
+def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_path) -> None:
+    """Build cold into A; change the content; rebuild A with the cache (B); build the final
+    content with no cache into C: B and C are the same bytes, and the taken-down page is gone."""
+    content = tmp_path / "content"
+    shutil.copytree(archive, content)
+    cache = tmp_path / "cache"
+    everything = [p for p in plugins() if p != "search"]
+    first = build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
+    assert not first.messages(level=40)
+    before = _tree(first.output)
+    removed = _edit(content, 13)
+    again = build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
+    clean = build_site(
+        tmp_path / "c", content, PLUGINS=everything, CACHE_PATH=str(tmp_path / "cold")
+    )
+    assert not again.messages(level=40) and not clean.messages(level=40)
+    rebuilt, reference = _tree(again.output), _tree(clean.output)
+    assert sorted(rebuilt) == sorted(reference)
+    assert [name for name in reference if rebuilt[name] != reference[name]] == []
+    page = removed.relative_to(content).with_suffix(".html").as_posix()
+    assert page not in rebuilt and page in before
+    # The rebuild did use the cache: one folder for this content and output, reused.
+    folders = [p for p in cache.iterdir() if p.is_dir()]
+    assert len(folders) == 1 and (folders[0] / "ArticlesGenerator-Readers").is_file()
+
+
+def test_a_settings_change_empties_the_cache(archive, tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="fast_build")
+    content = tmp_path / "content"
+    shutil.copytree(archive, content)
+    cache = tmp_path / "cache"
+    everything = [p for p in plugins() if p != "search"]
+    build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
+    markdown = {"extension_configs": {"markdown.extensions.extra": {}}, "output_format": "html5"}
+    changed = build_site(
+        tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache), MARKDOWN=markdown
+    )
+    clean = build_site(
+        tmp_path / "c", content, PLUGINS=everything, CACHE_PATH=str(tmp_path / "cold"),
+        MARKDOWN=markdown,
+    )  # fmt: skip
+    assert any("settings changed; the build cache starts empty" in m for m in changed.messages(20))
+    assert _tree(changed.output) == _tree(clean.output)

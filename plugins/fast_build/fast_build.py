@@ -8,7 +8,9 @@
   the neighbour links read them again — seconds at 10,000 articles).  Once the articles are
   read and sorted (``article_generator_pretaxonomy``) each published article's URL is stored as
   ``override_url``, Pelican's own per-article override (what a ``URL:`` metadata line sets), so
-  every later read returns the same string without formatting it again.
+  every later read returns the same string without formatting it again;
+* ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
+  library versions and plugin code, written atomically and pruned.
 
 Like the other ClearPress plugins, handlers check that the current build lists the plugin:
 Pelican connects signals for the whole process and never disconnects them.
@@ -20,7 +22,7 @@ import logging
 
 from pelican import signals
 
-from . import pelican_fixes
+from . import content_cache, pelican_fixes
 from .markdown_reader import use_reusing_reader
 
 logger = logging.getLogger(__name__)
@@ -47,8 +49,16 @@ def freeze_urls(generator) -> None:
             article.override_url = article.url
 
 
+def on_initialized(pelican) -> None:
+    """Give the build its own, stamped cache folder (see content_cache)."""
+    if enabled(pelican.settings):
+        content_cache.use_build_folder(pelican.settings)
+
+
 def register() -> None:
     """Connect the plugin to Pelican."""
     pelican_fixes.install()
+    content_cache.install()
+    signals.initialized.connect(on_initialized)
     signals.readers_init.connect(on_readers_init)
     signals.article_generator_pretaxonomy.connect(freeze_urls)
