@@ -25,6 +25,12 @@ TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LANG = "vi"
 DEFAULT_DATE_FORMAT = "%d/%m/%Y %H:%M"
 DEFAULT_PAGINATION = 20
+# Listings that paginate.  The home page is not one of them: it shows the newest HOME_ARTICLES
+# and points to the archives (500 home pages at 10,000 articles, every one of them shifting with
+# each import, served no reader).  Tag and source pages are compact lists (date, title, topic),
+# 50 a page; topic pages show teasers, DEFAULT_PAGINATION a page.
+PAGINATED_TEMPLATES = {"tag": 50, "source": 50, "category": None}
+HOME_ARTICLES = 50
 
 # Paths follow the content layout: one folder per topic, one per year.
 ARTICLE_URL = "{category}/{date:%Y}/{slug}.html"

@@ -50,8 +50,6 @@ def all_files(output: Path) -> dict[str, bytes]:
 
 EXPECTED = [
     "index.html",
-    "index2.html",
-    "index3.html",
     HANOI,
     DANANG,
     BARE,
@@ -243,20 +241,19 @@ def teaser_links(doc) -> list[str]:
     return doc.xpath("//ol[@class='stories']//h2/a/@href")
 
 
-def test_home_is_newest_first_and_paginated(built_site):
+def test_home_lists_the_newest_articles_on_one_page(built_site):
     first = teaser_links(page(built_site, "index.html"))
     assert first[0] == "./thoi-su/2024/dien-luc-cat-dien.html"
-    assert len(first) == 4
-    last = page(built_site, "index3.html")
-    assert teaser_links(last)[-1] == "./" + LONG_TITLE  # the oldest article
-    assert last.xpath("//nav[@class='pagination']//a[@rel='prev']/@href") == ["./index2.html"]
-    assert (
-        sum(
-            len(teaser_links(page(built_site, n)))
-            for n in ("index.html", "index2.html", "index3.html")
-        )
-        == 11
-    )
+    assert first[-1] == "./" + LONG_TITLE  # the oldest article
+    assert len(first) == 11  # HOME_ARTICLES is 50: the whole fixture
+    assert not (built_site.output / "index2.html").exists()
+
+
+def test_home_shows_home_articles_then_points_to_the_archives(tmp_path):
+    build = build_site(tmp_path / "out", PLUGINS=[], HOME_ARTICLES=3)
+    doc = page(build, "index.html")
+    assert len(teaser_links(doc)) == 3
+    assert "./archives/" in doc.xpath("//p[@class='more']/a/@href")
 
 
 def test_topic_page_lists_its_articles_and_links_its_feeds(built_site):
@@ -277,7 +274,10 @@ def test_source_pages_group_by_publisher(built_site):
     assert names == sorted(names, key=lambda n: re.sub(r"[^a-z0-9]", "-", n))
     assert "hanoi.gov.vn" in names and len(names) == 9
     hanoi = page(built_site, "source/hanoi-gov-vn/index.html")
-    assert teaser_links(hanoi) == ["../../" + HANOI, "../../thoi-su/2023/mua-lon-ngap-pho.html"]
+    assert hanoi.xpath("//ol[@class='compact']/li/a/@href") == [
+        "../../" + HANOI,
+        "../../thoi-su/2023/mua-lon-ngap-pho.html",
+    ]
     if "topic_feeds" in plugins():
         assert "../../feeds/sources/hanoi-gov-vn.rss.xml" in hanoi.xpath("//head/link/@href")
 
@@ -296,7 +296,10 @@ def test_archives_by_year_and_month(built_site):
 
 def test_tag_page_and_404(built_site):
     tag = page(built_site, "tag/da-nang/index.html")
-    assert len(teaser_links(tag)) == 3
+    # Tag pages are compact lists, newest first, 50 a page.
+    links = tag.xpath("//ol[@class='compact']/li/a/@href")
+    assert len(links) == 3 and links[0].startswith("../../")
+    assert all(li.xpath("time/@datetime") for li in tag.xpath("//ol[@class='compact']/li"))
     missing = page(built_site, "404.html")
     assert missing.xpath("string(//h1)") == "Không tìm thấy trang"
     assert "./search/" in missing.xpath("//main//a/@href")

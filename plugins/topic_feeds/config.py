@@ -27,7 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "source_json": "feeds/sources/{slug}.json",
     "catalog": "feeds/index.html",
     "opml": "feeds.opml",
-    "max_items": 50,
+    # Feed readers poll; 50 full-text items in three formats made the feeds a third of the
+    # site's bytes at 10,000 articles (scripts/bench/PERFORMANCE.md).
+    "max_items": 20,
     "policies": {},
     # An item whose sanitized HTML is larger than this is sent as an excerpt, so one runaway
     # capture cannot make a feed too big for readers to fetch.
