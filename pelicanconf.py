@@ -100,13 +100,16 @@ CNAME = ""  # a custom domain (e.g. "tin.example.vn"): written to output/CNAME w
 DELETE_OUTPUT_DIRECTORY = True
 OUTPUT_RETENTION = [".git", ".nojekyll", "CNAME"]
 
-# Pelican's content cache: a rebuild reads and converts only new or changed files.  The
-# fast_build plugin keeps one folder per content/output pair under cache/ (gitignored), stamped
-# with the settings, library versions and plugin code, so a change to any of them starts afresh.
-# Files are stamped by content hash: git checkouts and CI caches do not keep modification times.
-# `pelican --ignore-cache` (or LOAD_CONTENT_CACHE = False) builds without reading it.
-CACHE_CONTENT = True
-LOAD_CONTENT_CACHE = True
+# The content cache: a rebuild reads and converts only new or changed files.  The fast_build
+# plugin switches Pelican's cache on (CACHE_CONTENT, LOAD_CONTENT_CACHE) in a folder of its own
+# under cache/ (gitignored) per content/output pair, stamped with the settings, library versions
+# and plugin code, so a change to any of them starts afresh.  Pelican's own cache is off here on
+# purpose: without the plugin nothing would notice a settings change.  FAST_BUILD_CACHE = False
+# (or `-e FAST_BUILD_CACHE=false`) builds without any cache.  Files are stamped by content hash:
+# git checkouts and CI caches do not keep modification times.
+FAST_BUILD_CACHE = True
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
 CACHE_PATH = "cache"
 GZIP_CACHE = False  # compressing ~70 MB at 10,000 articles costs seconds; the disk is cheap
 CHECK_MODIFIED_METHOD = "sha256"

@@ -18,7 +18,9 @@ here:
   dropped when the cache is saved, and an unchanged cache is not written again.
 
 Files are stamped by content hash (``CHECK_MODIFIED_METHOD = "sha256"`` in pelicanconf.py), not
-by modification time, which ``git checkout`` and CI caches do not preserve.
+by modification time, which ``git checkout`` and CI caches do not preserve.  The plugin switches
+the cache on itself (``FAST_BUILD_CACHE``): pelicanconf.py leaves Pelican's switches off, so a
+build without the plugin caches nothing rather than trusting an unstamped cache.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ STAMP_FILE = "fast_build-stamp.json"
 OWNER_FILE = "fast_build-owner.json"
 # Libraries whose behaviour decides what a reader returns.
 READING_LIBRARIES = ("pelican", "markdown", "pygments", "docutils", "jinja2", "markupsafe")
+# Settings that change with how pelican is run, not with what it writes (-v sets DEBUG).
+VOLATILE_SETTINGS = frozenset({"DEBUG", "PORT", "BIND"})
 KNOWN_SOURCES = {
     "FileDataCacher.save_cache": "ac07627d0831e861cca7e8d8f042f710c035e7b1335b286f9462d80556a273d1",
     "FileStampDataCacher.get_cached_data": "9e22f9c49dede667229137f7bf19e7dca9a059902b8e93c21321f0482e97131f",
@@ -119,7 +123,9 @@ def build_stamp(settings) -> dict[str, str]:
     return {
         "python": sys.version,
         "libraries": canonical(versions),
-        "settings": hashlib.sha256(canonical(dict(settings)).encode()).hexdigest(),
+        "settings": hashlib.sha256(
+            canonical({k: v for k, v in settings.items() if k not in VOLATILE_SETTINGS}).encode()
+        ).hexdigest(),
         "plugins": plugin_sources(settings),
     }
 
@@ -163,8 +169,13 @@ def _prune_orphans(root: str, keep: str) -> None:
 def use_build_folder(settings) -> str | None:
     """Point ``CACHE_PATH`` at this build's own folder; empty it if its stamp changed.
 
-    Returns the folder, or ``None`` when the build caches nothing.
+    ``FAST_BUILD_CACHE`` (default on) switches Pelican's content cache on for this build; the
+    settings file leaves ``CACHE_CONTENT``/``LOAD_CONTENT_CACHE`` off so that a build without
+    this plugin never reads an unstamped cache.  Returns the folder, or ``None`` when the build
+    caches nothing.
     """
+    if settings.get("FAST_BUILD_CACHE", True) and settings.get("CACHE_PATH"):
+        settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = True
     if not (settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH")):
         return None
     root = os.path.abspath(settings["CACHE_PATH"])

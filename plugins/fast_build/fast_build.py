@@ -10,7 +10,9 @@
   ``override_url``, Pelican's own per-article override (what a ``URL:`` metadata line sets), so
   every later read returns the same string without formatting it again;
 * ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
-  library versions and plugin code, written atomically and pruned.
+  library versions and plugin code, written atomically and pruned;
+* ``page_memo``: a rebuild keeps each page whose inputs (everything its templates read) are
+  those of the build that wrote it, instead of rendering it again.
 
 Like the other ClearPress plugins, handlers check that the current build lists the plugin:
 Pelican connects signals for the whole process and never disconnects them.
@@ -22,7 +24,7 @@ import logging
 
 from pelican import signals
 
-from . import content_cache, pelican_fixes
+from . import content_cache, page_memo, pelican_fixes
 from .markdown_reader import use_reusing_reader
 
 logger = logging.getLogger(__name__)
@@ -50,15 +52,24 @@ def freeze_urls(generator) -> None:
 
 
 def on_initialized(pelican) -> None:
-    """Give the build its own, stamped cache folder (see content_cache)."""
+    """Give the build its own, stamped cache folder; keep the pages that can be reused."""
     if enabled(pelican.settings):
         content_cache.use_build_folder(pelican.settings)
+        page_memo.start(pelican)
+
+
+def on_finalized(pelican) -> None:
+    """Remove pages that are gone and record this build's pages."""
+    if enabled(pelican.settings):
+        page_memo.finish(pelican)
 
 
 def register() -> None:
     """Connect the plugin to Pelican."""
     pelican_fixes.install()
     content_cache.install()
+    page_memo.install()
     signals.initialized.connect(on_initialized)
+    signals.finalized.connect(on_finalized)
     signals.readers_init.connect(on_readers_init)
     signals.article_generator_pretaxonomy.connect(freeze_urls)

@@ -50,6 +50,23 @@ def enabled(settings) -> bool:
     return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
 
 
+@dataclass(frozen=True)
+class SourceLink:
+    """What an article knows of its source page (``article.source_page``): name, slug, URL.
+
+    Not the :class:`Source` itself, whose article list changes with every import: a page that
+    only links to its source's page does not depend on what else that source published (the
+    fast_build plugin re-renders an article page only when something the page shows changed).
+    """
+
+    name: str
+    slug: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @dataclass(eq=False)
 class Source:
     """One original publisher and its articles, newest first (what the templates receive)."""
@@ -96,7 +113,7 @@ class SourcesGenerator(Generator):
                     source.name,
                 )
             source.articles.append(article)
-            article.source_page = source
+            article.source_page = SourceLink(source.name, source.slug, source.url)
         for source in by_slug.values():
             # Pelican's articles are already newest first; the key makes ties stable.
             source.articles.sort(key=lambda a: (a.date, a.url), reverse=True)

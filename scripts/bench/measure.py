@@ -186,7 +186,8 @@ def detect_setup(settings_path: Path | None = None) -> dict[str, Any]:
         "theme": str(theme.relative_to(ROOT)) if theme.is_relative_to(ROOT) else str(theme),
         "theme_templates": templates,
         "theme_note": "templates missing from the theme fall back to Pelican's simple theme",
-        "content_cache": bool(settings.get("LOAD_CONTENT_CACHE")),
+        "content_cache": bool(settings.get("LOAD_CONTENT_CACHE"))
+        or ("fast_build" in found and bool(settings.get("FAST_BUILD_CACHE", True))),
         "html_extractor": html_extractor_available(),
         "cpus": os.cpu_count() or 1,
         "python": sys.version.split()[0],

@@ -1,0 +1,540 @@
+"""Skip rendering a page whose inputs have not changed since the build that wrote it.
+
+Pelican renders every page on every build.  After an import of 20 articles, ~10,000 of the
+~11,600 pages at 10,000 articles are the same bytes as before; rendering them is most of a
+rebuild.  This module lets a rebuild keep such a page as it is on disk, and is built so that the
+output is exactly what a clean build writes (tests/test_fast_build.py builds, changes the content
+— additions, an edit, a takedown — rebuilds, and compares with a clean build byte for byte).
+
+**What a page depends on.**  A page is one ``Writer.write_file`` call: a template, the shared
+context and the call's own keywords.  The template and everything it extends, includes or imports
+are parsed, and the names they read from the context are listed (``jinja2.meta``; names a template
+assigns unconditionally at its top level, such as ``{% import … as dates %}``, are its own).
+The page's key is a digest of:
+
+* the source of every template involved (and the file it came from),
+* the value of every name read: the call's keywords, ``SITEURL`` and ``output_file`` as the
+  writer sets them for this page, the rest from the context,
+* the output path and whether URLs are relative,
+
+and, through the cache folder's stamp (content_cache.py), every setting, the library versions
+and the code of every plugin.  A value is digested whole: lists, dicts, dates, dataclasses and
+objects by their attributes.  A Pelican content object (an article or page) is digested by all
+of its attributes — its text, metadata, and whatever plugins attached — except the shared context
+and settings; another content object it refers to (``older_in_topic``, ``translations`` …) counts
+by its own attributes too, one level deep, so a page that shows a neighbour's title changes when
+that title does.  A template that reads a neighbour's neighbour would need more: no ClearPress
+template does, and tests/test_fast_build.py fails if one starts to.  A value this cannot digest
+(a function, a module), an article whose HTML holds ``{filename}``-style links (they resolve
+against other pages) and a paginated listing make the page render as usual.
+
+**Keeping files.**  The plugin takes over deleting the output (``DELETE_OUTPUT_DIRECTORY``): it
+deletes everything but ``OUTPUT_RETENTION`` and the pages the previous build recorded — with their
+key and their file's size, modification time and inode — whose file is untouched since.  Such a
+page is kept when this build computes the same key; otherwise it is rendered and written over.
+At the end, a recorded page no call asked for (a taken-down article) is deleted.  The record is
+read and removed at the start of a build and written again, atomically, at its end: a build that
+is killed leaves none, and the next build starts from an empty output folder.  A plugin listening
+to ``content_written`` (which could change pages after they are written) switches this off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from jinja2 import nodes
+from pelican import signals
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
+from pelican.writers import Writer
+
+from .pelican_fixes import source_digest
+
+logger = logging.getLogger(__name__)
+
+RECORD_FILE = "fast_build-pages.pickle"
+KNOWN_SOURCES = {
+    "Writer.write_file": "6a604ad67bbeec997e58ef69a393930c22cf3178a760fdc21d2c42f1871da373",
+}
+# Names the writer sets for each page with relative URLs (see Writer.write_file): functions of
+# the output path, which is part of the key.
+RELATIVE_PER_PAGE = frozenset({"SITEURL", "localsiteurl"})
+_MISSING = b"\x00missing"
+
+
+class Unmemoizable(Exception):
+    """A value the page depends on cannot be digested: the page is rendered."""
+
+
+# --- digests of values ------------------------------------------------------------------------
+
+
+class Digests:
+    """Digests of one build's values, each content object's computed once."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self._own: dict[int, tuple[bytes, tuple]] = {}
+        self._closure: dict[int, bytes | Unmemoizable] = {}
+        self._keep: list[Any] = []  # keeps digested objects alive, so their ids stay theirs
+        self._intrasite = None
+
+    def _links_elsewhere(self, content) -> bool:
+        """Tell whether the content's HTML or formatted metadata holds intrasite links."""
+        if self._intrasite is None:
+            self._intrasite = content._get_intrasite_link_regex()
+        texts = [getattr(content, "_content", None) or ""]
+        for field in self.settings.get("FORMATTED_FIELDS", ()):
+            value = content.metadata.get(field)
+            if isinstance(value, str):
+                texts.append(value)
+        return any(self._intrasite.search(text) for text in texts)
+
+    def own(self, content) -> tuple[bytes, tuple]:
+        """Return (digest of the content's own attributes, the content objects it refers to)."""
+        cached = self._own.get(id(content))
+        if cached is None:
+            if hasattr(content, "_get_content") or self._links_elsewhere(content):
+                raise Unmemoizable(f"{content.source_path}: content depends on other pages")
+            digest = hashlib.blake2b(digest_size=20)
+            refs: list = []
+            state = {k: v for k, v in vars(content).items() if k not in ("_context", "settings")}
+            digest.update(type(content).__qualname__.encode())
+            _feed(digest, state, 0, refs)
+            cached = (digest.digest(), tuple(refs))
+            self._own[id(content)] = cached
+            self._keep.append(content)
+        return cached
+
+    def closure(self, content) -> bytes:
+        """Digest of a content object and of every content object it refers to."""
+        cached = self._closure.get(id(content))
+        if cached is None:
+            try:
+                own, refs = self.own(content)
+                digest = hashlib.blake2b(own, digest_size=20)
+                for ref in refs:
+                    digest.update(self.own(ref)[0])
+                cached = digest.digest()
+            except Unmemoizable as exc:
+                cached = exc
+            self._closure[id(content)] = cached
+        if isinstance(cached, Unmemoizable):
+            raise cached
+        return cached
+
+    def value(self, value) -> bytes:
+        """Digest of any template value; content objects by :meth:`closure`."""
+        digest = hashlib.blake2b(digest_size=20)
+        _feed(digest, value, 0, None, self)
+        return digest.digest()
+
+
+def _feed(digest, value, depth: int, refs: list | None, digests: Digests | None = None) -> None:
+    """Add a canonical encoding of ``value`` to ``digest``.
+
+    Content objects are encoded as references (their type and source path) and collected in
+    ``refs``; with ``digests`` they are encoded by their closure digest instead.
+    """
+    if depth > 12:
+        raise Unmemoizable("value nested too deeply")
+    update = digest.update
+    if value is None or isinstance(value, bool | int | float):
+        update(b"p" + repr(value).encode())
+    elif isinstance(value, str):  # includes Markup
+        data = value.encode("utf-8", "surrogatepass")
+        update(b"s" + len(data).to_bytes(8, "little") + data)
+    elif isinstance(value, bytes):
+        update(b"b" + len(value).to_bytes(8, "little") + value)
+    elif isinstance(value, datetime.date | datetime.time | datetime.timedelta | datetime.tzinfo):
+        update(b"d" + repr(value).encode())
+    elif isinstance(value, Content):
+        if digests is not None:
+            update(b"c" + digests.closure(value))
+        else:
+            update(b"r" + type(value).__qualname__.encode() + b"\0")
+            update(str(value.source_path).encode("utf-8", "surrogatepass") + b"\0")
+            if refs is not None:
+                refs.append(value)
+    elif isinstance(value, URLWrapper):
+        update(b"u" + type(value).__qualname__.encode() + b"\0")
+        _feed(digest, value.name, depth + 1, refs, digests)
+        _feed(digest, value.slug, depth + 1, refs, digests)
+    elif isinstance(value, list | tuple):
+        update(b"l" + len(value).to_bytes(8, "little"))
+        for item in value:
+            _feed(digest, item, depth + 1, refs, digests)
+    elif isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            part = hashlib.blake2b(digest_size=20)
+            _feed(part, key, depth + 1, refs, digests)
+            items.append((part.digest(), item))
+        items.sort(key=lambda pair: pair[0])
+        update(b"m" + len(items).to_bytes(8, "little"))
+        for key_digest, item in items:
+            update(key_digest)
+            _feed(digest, item, depth + 1, refs, digests)
+    elif isinstance(value, set | frozenset):
+        parts = []
+        for item in value:
+            part = hashlib.blake2b(digest_size=20)
+            _feed(part, item, depth + 1, refs, digests)
+            parts.append(part.digest())
+        update(b"e" + b"".join(sorted(parts)))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        update(b"o" + type(value).__qualname__.encode() + b"\0")
+        for field in dataclasses.fields(value):
+            update(field.name.encode() + b"\0")
+            _feed(digest, getattr(value, field.name), depth + 1, refs, digests)
+    elif hasattr(value, "__dict__") and not callable(value) and not isinstance(value, type):
+        update(b"o" + f"{type(value).__module__}.{type(value).__qualname__}".encode() + b"\0")
+        state = {k: v for k, v in vars(value).items() if k not in ("_context", "settings")}
+        _feed(digest, state, depth + 1, refs, digests)
+    else:
+        raise Unmemoizable(f"cannot digest a {type(value).__qualname__}")
+
+
+# --- what a template reads --------------------------------------------------------------------
+
+
+def _own_names(ast: nodes.Template) -> set[str]:
+    """Names a template assigns unconditionally at its top level (imports, sets)."""
+    names: set[str] = set()
+    for node in ast.body:
+        if isinstance(node, nodes.Import):
+            names.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            names.update(n if isinstance(n, str) else n[1] for n in node.names)
+        elif isinstance(node, nodes.Assign):
+            names.update(n.name for n in node.target.find_all(nodes.Name))
+    return names
+
+
+def _two_hop_reads(ast: nodes.Template) -> list[str]:
+    """Attribute chains three deep from a name (``article.newer_in_topic.newer_in_topic``)."""
+    found = []
+    for node in ast.find_all(nodes.Getattr):
+        chain, inner = [node.attr], node.node
+        while isinstance(inner, nodes.Getattr):
+            chain.append(inner.attr)
+            inner = inner.node
+        if isinstance(inner, nodes.Name) and len(chain) >= 3:
+            found.append(".".join([inner.name, *reversed(chain)]))
+    return found
+
+
+class TemplateReads:
+    """The sources and the context names of a template with everything it pulls in."""
+
+    def __init__(self, env: jinja2.Environment, name: str) -> None:
+        self.names: set[str] = set()
+        self.two_hop: list[str] = []
+        digest = hashlib.blake2b(digest_size=20)
+        seen: set[str] = set()
+        pending = [name]
+        own: set[str] = set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source, filename, _ = env.loader.get_source(env, current)
+            digest.update(f"{current}\0{filename}\0".encode() + source.encode("utf-8") + b"\0")
+            ast = env.parse(source)
+            self.names |= jinja2.meta.find_undeclared_variables(ast)
+            own |= _own_names(ast)
+            self.two_hop += _two_hop_reads(ast)
+            for referenced in jinja2.meta.find_referenced_templates(ast):
+                if referenced is None:
+                    raise Unmemoizable(f"{current} includes a template chosen at render time")
+                pending.append(referenced)
+        self.names -= own
+        self.digest = digest.digest()
+
+
+# --- the record of pages, and the output folder -----------------------------------------------
+
+
+def _signature(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+class PageMemo:
+    """One build's memo: the previous record, the pages claimed so far, the digests."""
+
+    def __init__(self, settings, output_path: str, retention) -> None:
+        self.settings = settings
+        self.output_path = os.path.abspath(output_path)
+        self.record_path = os.path.join(settings["CACHE_PATH"], RECORD_FILE)
+        self.retention = set(retention or ())
+        self.previous: dict[str, tuple[bytes, tuple]] = self._take_record()
+        self.claimed: dict[str, tuple[bytes, tuple]] = {}
+        self.digests = Digests(settings)
+        self.templates: dict[str, TemplateReads | None] = {}
+        self.context_digests: dict[tuple[str, int], bytes] = {}
+        self.kept = self.rendered = 0
+
+    def _take_record(self) -> dict[str, tuple[bytes, tuple]]:
+        """Load the previous build's record and delete it (a killed build leaves none)."""
+        try:
+            with open(self.record_path, "rb") as handle:
+                record = pickle.load(handle)
+        except FileNotFoundError:
+            return {}
+        except (OSError, EOFError, ValueError, TypeError, pickle.PickleError) as exc:
+            logger.warning("fast_build: page record unreadable (%s); rendering every page", exc)
+            record = {}
+        with contextlib.suppress(OSError):
+            os.unlink(self.record_path)
+        return record if isinstance(record, dict) else {}
+
+    def clean_output(self) -> None:
+        """Delete the output but the retained names and the recorded, untouched pages."""
+        keep = {
+            path
+            for path, (_key, signature) in self.previous.items()
+            if _signature(os.path.join(self.output_path, path)) == signature
+        }
+        self.previous = {path: self.previous[path] for path in keep}
+        if not os.path.isdir(self.output_path):
+            return
+        for parent, dirs, files in os.walk(self.output_path, topdown=True):
+            relative = os.path.relpath(parent, self.output_path)
+            if relative == ".":
+                dirs[:] = [d for d in dirs if d not in self.retention]
+                files = [f for f in files if f not in self.retention]
+            for name in files:
+                path = os.path.join(parent, name)
+                rel = os.path.normpath(os.path.join(relative, name))
+                if rel not in keep:
+                    os.unlink(path)
+            for name in list(dirs):
+                path = os.path.join(parent, name)
+                if os.path.islink(path):
+                    os.unlink(path)
+                    dirs.remove(name)
+        self._remove_empty_dirs(self.output_path, top=True)
+
+    def _remove_empty_dirs(self, folder: str, top: bool = False) -> bool:
+        """Remove empty folders below ``folder`` (retained names at the top stay)."""
+        empty = True
+        for entry in os.scandir(folder):
+            if top and entry.name in self.retention:
+                empty = False
+            elif entry.is_dir(follow_symlinks=False):
+                if not self._remove_empty_dirs(entry.path):
+                    empty = False
+            else:
+                empty = False
+        if empty and not top:
+            os.rmdir(folder)
+        return empty
+
+    def template_reads(self, env, template) -> TemplateReads | None:
+        name = template.name
+        if name not in self.templates:
+            try:
+                reads = TemplateReads(env, name)
+                if reads.two_hop:
+                    raise Unmemoizable(f"reads {', '.join(sorted(set(reads.two_hop)))}")
+            except (Unmemoizable, jinja2.TemplateError, OSError) as exc:
+                logger.info("fast_build: %s is rendered every build (%s)", name, exc)
+                reads = None
+            self.templates[name] = reads
+        return self.templates[name]
+
+    def key(self, name, template, context, kwargs, relative_urls) -> bytes | None:
+        """The page's key, or ``None`` when it cannot be known (the page is rendered)."""
+        env = template.environment
+        reads = self.template_reads(env, template)
+        if reads is None:
+            return None
+        digest = hashlib.blake2b(reads.digest, digest_size=20)
+        digest.update(f"{name}\0{bool(relative_urls)}\0".encode("utf-8", "surrogatepass"))
+        try:
+            for variable in sorted(reads.names):
+                digest.update(variable.encode() + b"\0")
+                if variable in kwargs:
+                    digest.update(self.digests.value(kwargs[variable]))
+                elif variable == "output_file" or (relative_urls and variable in RELATIVE_PER_PAGE):
+                    digest.update(b"per-page")  # a function of name and relative_urls
+                elif variable in context:
+                    value = context[variable]
+                    cached = self.context_digests.get((variable, id(value)))
+                    if cached is None:
+                        cached = self.digests.value(value)
+                        self.context_digests[(variable, id(value))] = cached
+                    digest.update(cached)
+                else:
+                    digest.update(_MISSING)
+        except Unmemoizable as exc:
+            logger.debug("fast_build: %s is rendered (%s)", name, exc)
+            return None
+        return digest.digest()
+
+    def claim(self, name: str, key: bytes, path: str) -> None:
+        signature = _signature(path)
+        if signature is not None:
+            self.claimed[name] = (key, signature)
+
+    def finish(self) -> None:
+        """Delete recorded pages nobody wrote this time; record this build's pages."""
+        for name, (_key, signature) in self.previous.items():
+            if name in self.claimed:
+                continue
+            path = os.path.join(self.output_path, name)
+            if _signature(path) == signature:  # untouched by this build: a page that is gone
+                os.unlink(path)
+        if os.path.isdir(self.output_path):
+            self._remove_empty_dirs(self.output_path, top=True)
+        record = {
+            name: entry
+            for name, entry in self.claimed.items()
+            if _signature(os.path.join(self.output_path, name)) == entry[1]
+        }
+        folder = os.path.dirname(self.record_path)
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".fast_build.", dir=folder)
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, self.record_path)
+        logger.info("fast_build: %d pages kept as they were, %d rendered", self.kept, self.rendered)
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+_memos: dict[str, PageMemo] = {}  # by absolute output path, for the build in progress
+
+
+def start(pelican) -> None:
+    """``initialized``: take over cleaning the output, keeping what can be reused."""
+    settings = pelican.settings
+    _memos.pop(os.path.abspath(pelican.output_path), None)
+    if not (settings.get("FAST_BUILD_PAGES", True) and pelican.delete_outputdir):
+        return
+    if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")):
+        return
+    if not _installed.get("Writer.write_file"):
+        return
+    output = os.path.realpath(pelican.output_path)
+    content = os.path.realpath(pelican.path)
+    if os.path.commonpath([output]) == os.path.commonpath([output, content]):
+        return  # Pelican does not clean an output folder that holds the content: neither do we
+    memo = PageMemo(settings, pelican.output_path, pelican.output_retention)
+    memo.clean_output()
+    pelican.delete_outputdir = False
+    _memos[memo.output_path] = memo
+
+
+def finish(pelican) -> None:
+    """``finalized``: remove pages that are gone, save the record."""
+    memo = _memos.pop(os.path.abspath(pelican.output_path), None)
+    if memo is not None:
+        memo.finish()
+
+
+def _paginates(self, paginated, template_name, kwargs) -> bool:
+    if paginated is None:
+        paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
+    return bool(paginated) and template_name in self.settings["PAGINATED_TEMPLATES"]
+
+
+def _wrap_write_file(original):
+    @functools.wraps(original)
+    def write_file(
+        self,
+        name,
+        template,
+        context,
+        relative_urls=False,
+        paginated=None,
+        template_name=None,
+        override_output=False,
+        url=None,
+        **kwargs,
+    ):
+        memo = _memos.get(os.path.abspath(self.output_path))
+        call = functools.partial(
+            original,
+            self,
+            name,
+            template,
+            context,
+            relative_urls=relative_urls,
+            paginated=paginated,
+            template_name=template_name,
+            override_output=override_output,
+            url=url,
+            **kwargs,
+        )
+        if (
+            memo is None
+            or not name
+            or override_output
+            or signals.content_written.receivers
+            or _paginates(self, paginated, template_name, kwargs)
+        ):
+            return call()
+        key = memo.key(name, template, context, kwargs, relative_urls)
+        path = sanitised_join(self.output_path, name)
+        name = os.path.relpath(path, memo.output_path)
+        previous = memo.previous.get(name)
+        if (
+            key is not None
+            and previous is not None
+            and previous[0] == key
+            and path not in self._written_files
+            and path not in self._overridden_files
+            and _signature(path) == previous[1]
+        ):
+            # What Writer.write_file does besides rendering: remember the file as written and
+            # point Content objects' links at this page's depth.
+            self._written_files.add(path)
+            if relative_urls:
+                local = path_to_url(get_relative_path(name))
+                if local:
+                    context["localsiteurl"] = local
+            memo.claim(name, key, path)
+            memo.kept += 1
+            return None
+        result = call()
+        memo.rendered += 1
+        if key is not None:
+            memo.claim(name, key, path)
+        return result
+
+    return write_file
+
+
+_installed: dict[str, bool] = {}
+
+
+def install() -> dict[str, bool]:
+    """Wrap ``Writer.write_file`` if it is Pelican 4.12's."""
+    if not _installed:
+        known = source_digest(Writer.write_file) == KNOWN_SOURCES["Writer.write_file"]
+        if known:
+            Writer.write_file = _wrap_write_file(Writer.write_file)
+        else:
+            logger.warning(
+                "fast_build: Writer.write_file is not Pelican 4.12's; every page is rendered"
+            )
+        _installed["Writer.write_file"] = known
+    return dict(_installed)
