@@ -216,7 +216,13 @@ def _enabled(cacher) -> bool:
 def _wrap_get(original):
     @functools.wraps(original)
     def get_cached_data(self, filename, default=None):
+        if not _enabled(self):
+            return original(self, filename, default)
         self.__dict__.setdefault("_fast_build_used", set()).add(filename)
+        if filename not in self._cache:
+            # Pelican would hash the file only to find no entry (its generator-level cache,
+            # which ClearPress leaves off, asks for every file): same answer, no hashing.
+            return default
         return original(self, filename, default)
 
     return get_cached_data
@@ -225,6 +231,10 @@ def _wrap_get(original):
 def _wrap_put(original):
     @functools.wraps(original)
     def cache_data(self, filename, data):
+        if not _enabled(self):
+            return original(self, filename, data)
+        if not self._cache_data_policy:
+            return None  # Pelican would hash the file, then store nothing
         self.__dict__.setdefault("_fast_build_used", set()).add(filename)
         self._fast_build_dirty = True
         return original(self, filename, data)

@@ -145,11 +145,13 @@ def _wrap_period_archives(original):
         ):
             return original(self, sorted_articles, articles, settings)
         archives = original(self, sorted_articles, [], settings)
+        position = {id(article): index for index, article in enumerate(articles)}
         for periods in archives.values():
             for archive in periods:
-                members = frozenset(map(id, archive["dates"]))
-                # Pelican's own: [a for a in articles if a in dates]
-                archive["articles"] = [a for a in articles if id(a) in members]
+                # Pelican's own: [a for a in articles if a in dates], i.e. the period's
+                # articles (each once) in the order of ``articles``.
+                members = {id(a): a for a in archive["dates"] if id(a) in position}
+                archive["articles"] = sorted(members.values(), key=lambda a: position[id(a)])
         return archives
 
     return wrapper

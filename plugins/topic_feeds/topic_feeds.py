@@ -9,6 +9,7 @@ theme can read the feed paths for autodiscovery links.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -162,7 +163,10 @@ class TopicFeedsGenerator(Generator):
                 cache.put("fp", key, value)
             return value
 
-        found = [identify(article, site, fingerprint) for article in self.context.get("articles", [])]  # fmt: skip
+        found = [
+            _identify_cached(cache, article, site, fingerprint)
+            for article in self.context.get("articles", [])
+        ]
         stories = sorted(
             deduplicate([story for story in found if story is not None]),
             key=lambda story: story.sort_key,
@@ -217,6 +221,44 @@ class TopicFeedsGenerator(Generator):
             time.perf_counter() - started,
             cache.hits,
         )
+
+
+def _identify_cached(cache: FeedCache, article, site: Site, fingerprint) -> Story | None:
+    """Return :func:`identify`'s Story of ``article``, from the cache when its inputs match.
+
+    The key holds everything ``identify`` reads: the article's metadata as read, the dates,
+    topic and policy Pelican and the importer derived from it, its path and text, and the site.  Warnings are replayed on a hit, as for rendered items.
+    """
+    if not cache.enabled:
+        return identify(article, site, fingerprint)
+    category = getattr(article, "category", None)
+    raw = getattr(article, "_content", None) or article.content
+    key = key_of(
+        "story",
+        repr(site),
+        getattr(article, "relative_source_path", None) or str(article.source_path),
+        repr(sorted(article.metadata.items(), key=lambda item: item[0])),
+        repr(getattr(article, "title", None)),
+        repr(getattr(article, "date", None)),
+        repr(getattr(article, "modified", None)),
+        repr((category.name, category.slug) if category else None),
+        repr(getattr(article, "policy", None)),
+        key_of("text", raw),
+    )
+    hit = cache.get("story", key)
+    if hit is not None:
+        fields, warnings = hit
+        for level, message in warnings:
+            items_logger.log(level, "%s", message)
+        return None if fields is None else Story(article=article, **fields)
+    with _Recorder(items_logger) as recorder:
+        story = identify(article, site, fingerprint)
+    fields = None
+    if story is not None:
+        fields = {f.name: getattr(story, f.name) for f in dataclasses.fields(story)}
+        del fields["article"]
+    cache.put("story", key, (fields, recorder.warnings))
+    return story
 
 
 def _render_cached(
