@@ -33,7 +33,7 @@ from pelican import signals
 from . import index, text
 from .cache import TermCache, read_if_there, write_atomically
 from .index import VERSION, IndexBuilder, Record
-from .text import document_terms, excerpt, plain_text
+from .text import document_terms, excerpt, plain_text, visible_words
 
 logger = logging.getLogger(__name__)
 NAME = "search"
@@ -50,6 +50,10 @@ for _module in (text, index, sys.modules[__name__]):
     with open(_module.__file__ or "", "rb") as _source:
         _code.update(_source.read())
 CODE = _code.hexdigest()
+
+# What the last build in this process did (the log line says the same; Pelican's loggers drop a
+# message identical to an earlier one, so tests read this).
+last_report: dict[str, float] = {}
 
 # Articles of the current build, keyed by the settings dict Pelican shares with its generators.
 _articles: dict[int, list] = {}
@@ -143,7 +147,7 @@ def build_index(pelican) -> None:
             continue
         entry = cache.get(key)
         if entry is None:
-            body = plain_text(article.content or "")
+            body = visible_words(article.content or "")
             entry = (*document_terms(title, [body, source]), excerpt(body))
             cache.put(key, entry)
         length, terms, values, lead = entry
@@ -155,17 +159,22 @@ def build_index(pelican) -> None:
             write_atomically(state, builder.state(CODE))
         except OSError as exc:
             logger.warning("search: cannot write %s (%s)", state, exc)
+    report = {
+        "articles": len(builder.records),
+        "files": files,
+        "written": written,
+        "bytes": size,
+        "taken_over": len(resumed),
+        "from_term_cache": cache.hits,
+        "cpu_s": round(time.process_time() - started, 2),
+    }
+    last_report.clear()
+    last_report.update(report)
     logger.info(
-        "search: indexed %d articles into %s: %d files (%d written), %d bytes "
-        "(%d taken over from the last build, %d from the term cache) in %.1f s",
-        len(builder.records),
-        OUTPUT_FOLDER,
-        files,
-        written,
-        size,
-        len(resumed),
-        cache.hits,
-        time.process_time() - started,
+        "search: indexed %(articles)d articles into search/data: %(files)d files (%(written)d "
+        "written), %(bytes)d bytes (%(taken_over)d taken over from the last build, "
+        "%(from_term_cache)d from the term cache) in %(cpu_s).1f s CPU",
+        report,
     )
 
 

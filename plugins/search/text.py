@@ -55,30 +55,38 @@ class _Words(dict):
 _WORDS = _Words()
 
 
-def tokens(text: str) -> list[str]:
-    """Return the folded syllables of ``text``, in order."""
-    return list(chain.from_iterable(map(_WORDS.__getitem__, text.split())))
+def tokens(text: str | list[str]) -> list[str]:
+    """Return the folded syllables of ``text`` (or of its words, already split), in order."""
+    words = text.split() if isinstance(text, str) else text
+    return list(chain.from_iterable(map(_WORDS.__getitem__, words)))
+
+
+def visible_words(fragment: str) -> list[str]:
+    """Return the words of the visible text of an HTML fragment (blocks separated, NFC)."""
+    text = html.unescape(TAG.sub("", BLOCK_END.sub(" ", fragment)))
+    return unicodedata.normalize("NFC", text).split()
 
 
 def plain_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment: blocks separated, whitespace collapsed, NFC."""
-    text = html.unescape(TAG.sub("", BLOCK_END.sub(" ", fragment)))
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join(visible_words(fragment))
 
 
-def excerpt(text: str, limit: int = 160) -> str:
+def excerpt(text: str | list[str], limit: int = 160) -> str:
     """Return the start of ``text``, cut at a space within ``limit`` characters, with "…"."""
+    if not isinstance(text, str):  # words: the first ``limit`` of them are more than enough
+        text = " ".join(text[:limit])
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.–-") + "…"
 
 
-def document_terms(title: str, fields: list[str]) -> tuple[int, list[str], bytes]:
+def document_terms(title: str, fields: list[str | list[str]]) -> tuple[int, list[str], bytes]:
     """Return (length in syllables, terms, one value per term) for one document.
 
     The terms are the syllables and the pairs of adjacent syllables of the title and the
-    ``fields`` (never a pair across two of them).  A value is the number of occurrences, at
+    ``fields`` (texts, or their words; never a pair across two of them).  A value is the number of occurrences, at
     most ``MAX_COUNT``, plus ``IN_TITLE`` when the title has the term.
     """
     syllables: Counter[str] = Counter()
