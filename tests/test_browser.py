@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from search.index import IndexBuilder, Record
 from search.text import tokens
 
 from tests.sitebuild import ARTIFACTS, ROOT
@@ -300,6 +301,37 @@ def test_a_query_downloads_few_small_files(watched, site_url):
     names = sorted(u.split("/search/data/")[1] for u in sizes)
     assert "meta.json" in names and len([n for n in names if n.startswith("t/")]) <= 3
     assert sum(sizes.values()) < 64 * 1024, sizes
+
+
+def test_a_long_result_list_comes_twenty_at_a_time(watched, site_url):
+    """A stand-in index of 45 matching articles, written by the plugin's own builder."""
+    builder = IndexBuilder()
+    for n in range(45):
+        title = f"Hà Nội tin số {n}"
+        record = Record(f"thoi-su/2024/tin-{n:02}.html", title, "01/01/2024", "Thời sự", title)
+        builder.add(record, 5, ["ha", "noi", "ha noi"], bytes([1 | 16, 1 | 16, 1 | 16]))
+    files = builder.files()
+    page, _ = watched
+    page.route(
+        "**/search/data/**",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=files[route.request.url.split("/search/data/")[1]],
+        ),
+    )
+    search(page, site_url, "ha noi")
+    results = page.locator("#search-results li")
+    more = page.locator("button.search-more")
+    assert results.count() == 20 and more.inner_text() == "Xem thêm 20 bài"
+    assert "đang hiện 20 bài đầu" in page.locator("#search-status").inner_text()
+    more.click()
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 40")
+    assert more.inner_text() == "Xem thêm 5 bài"
+    more.click()
+    page.wait_for_function("document.querySelectorAll('#search-results li').length === 45")
+    assert more.is_hidden()
+    assert page.locator("#search-status").inner_text() == "Tìm thấy 45 bài cho “ha noi”."
 
 
 AXE_PAGES = [

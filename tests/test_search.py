@@ -27,7 +27,7 @@ from search.index import ALPHABET, SHARD_BYTES, SHARD_DOCS, IndexBuilder, Record
 from search.text import IN_TITLE, document_terms, excerpt, fold, plain_text, tokens
 
 from scripts.bench import generate
-from tests.sitebuild import build_site
+from tests.sitebuild import build_site, plugins
 
 DIGIT = {c: i for i, c in enumerate(ALPHABET)}
 
@@ -279,15 +279,16 @@ def archive(tmp_path_factory) -> Path:
 
 
 def build(content: Path, output: Path, cache: Path, **override):
-    """Build ``content`` with the project settings, keeping the plugin's INFO summary."""
-    plugin_logger = logging.getLogger(search_plugin.__name__)
-    level = plugin_logger.level
-    plugin_logger.setLevel(logging.INFO)
-    try:
-        settings = {"CACHE_PATH": str(cache), "SEARCH_CACHE": True, **override}
-        return build_site(output, content, **settings)
-    finally:
-        plugin_logger.setLevel(level)
+    """Build ``content`` with the project settings and the search cache in ``cache``."""
+    # FAST_BUILD_CACHE off: that plugin would move CACHE_PATH into a folder of its own.
+    settings = {"CACHE_PATH": str(cache), "SEARCH_CACHE": True, "FAST_BUILD_CACHE": False}
+    return build_site(output, content, **{**settings, **override})
+
+
+def taken_over_and_cached() -> tuple[float, float]:
+    """Return how many articles the last build took over from the state and the term cache."""
+    report = search_plugin.last_report
+    return report["taken_over"], report["from_term_cache"]
 
 
 def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive, tmp_path):
@@ -296,16 +297,16 @@ def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive,
     pack = tmp_path / "cache" / search_plugin.CACHE_FILE
     assert len(pack_contents(tmp_path / "cache")) == 60
     written = pack.stat().st_mtime_ns, pack.stat().st_ino
-    warm = build(archive, tmp_path / "b", tmp_path / "cache")
-    assert any("60 taken over from the last build" in m for m in warm.messages(logging.INFO))
+    build(archive, tmp_path / "b", tmp_path / "cache")
+    assert taken_over_and_cached() == (60, 0)
     assert (pack.stat().st_mtime_ns, pack.stat().st_ino) == written  # nothing to rewrite
     assert sorted(p.name for p in pack.parent.iterdir()) == [pack.name, f"{pack.name}.state"]
     build(archive, tmp_path / "c", tmp_path / "other-cache")
     build(archive, tmp_path / "d", tmp_path / "unused", SEARCH_CACHE=False)
     assert not (tmp_path / "unused").exists()
-    # Unset, it follows Pelican's CACHE_CONTENT, off in pelicanconf.py: nothing is written.
+    # Unset, it follows Pelican's CACHE_CONTENT (off here): nothing is written.
     build(archive, tmp_path / "e", tmp_path / "unset", SEARCH_CACHE=None)
-    assert not (tmp_path / "unset").exists()
+    assert not list((tmp_path / "unset").rglob("search-*"))
     reference = index_files(tmp_path / "a")
     for output in ("b", "c", "d", "e"):
         assert index_files(tmp_path / output) == reference, output
@@ -326,10 +327,8 @@ def test_rebuild_after_changes_equals_a_cold_build(archive, tmp_path):
     with open(cache / search_plugin.CACHE_FILE, "r+b") as pack:
         pack.seek(offset)
         pack.write(b"\x00" * size)
-    warm = build(content, tmp_path / "warm", cache)
-    assert any(
-        "0 taken over" in m and "57 from the term cache" in m for m in warm.messages(logging.INFO)
-    )
+    build(content, tmp_path / "warm", cache)
+    assert taken_over_and_cached() == (0, 57)
     build(content, tmp_path / "cold", tmp_path / "fresh-cache")
     assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
     assert json.loads(index_files(tmp_path / "warm")["meta.json"])["docs"] == 64
@@ -353,20 +352,33 @@ def test_newer_articles_are_added_to_the_previous_postings(archive, tmp_path):
     build(content, tmp_path / "before", cache)
     for n in (1, 2):
         (content / "thoi-su" / f"xe-buyt-{n}.md").write_text(NEWEST.format(n=n), encoding="utf-8")
-    warm = build(content, tmp_path / "warm", cache)
-    messages = warm.messages(logging.INFO)
-    assert any("60 taken over" in m and "0 from the term cache" in m for m in messages), messages
+    build(content, tmp_path / "warm", cache)
+    assert taken_over_and_cached() == (60, 0)
     build(content, tmp_path / "cold", tmp_path / "fresh-cache")
     assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
     assert len(pack_contents(cache)) == 62  # the kept entries and the two new ones
     # The state then serves the next build, and a build that drops one goes back to the terms.
     (content / "thoi-su" / "xe-buyt-1.md").unlink()
-    again = build(content, tmp_path / "again", cache)
-    assert any(
-        "0 taken over" in m and "61 from the term cache" in m for m in again.messages(logging.INFO)
-    )
+    build(content, tmp_path / "again", cache)
+    assert taken_over_and_cached() == (0, 61)
     build(content, tmp_path / "again-cold", tmp_path / "another-cache")
     assert index_files(tmp_path / "again") == index_files(tmp_path / "again-cold")
+
+
+def test_with_the_project_settings_the_cache_follows_the_content_cache(archive, tmp_path):
+    if "fast_build" not in plugins():
+        pytest.skip("plugins/fast_build (which switches the content cache on) is not installed")
+    settings = {"SEARCH_CACHE": None, "FAST_BUILD_CACHE": True}
+    build(archive, tmp_path / "out", tmp_path / "cache", **settings)  # (one folder per output)
+    packs = list((tmp_path / "cache").rglob(search_plugin.CACHE_FILE))
+    assert len(packs) == 1
+    cold = index_files(tmp_path / "out")
+    build(archive, tmp_path / "out", tmp_path / "cache", **settings)
+    assert index_files(tmp_path / "out") == cold
+    # fast_build starts a new folder when any plugin's code changed in between (someone editing
+    # the tree while this runs); otherwise the second build takes the postings over.
+    if packs[0].is_file():
+        assert taken_over_and_cached() == (60, 0)
 
 
 def test_a_broken_pack_or_a_killed_build_s_leftover_only_costs_time(archive, tmp_path):
