@@ -238,7 +238,8 @@ def test_results_are_ranked_and_every_syllable_must_match(watched, site_url):
                 return { urls: (await index.records(docs)).map((r) => r[0]), exact };
             };
             return { hanoi: await run("ha noi"), both: await run("hà nội đà nẵng"),
-                     none: await run("ha noi zzzq"), scattered: await run("nội hà") };
+                     none: await run("ha noi zzzq"), scattered: await run("nội hà"),
+                     inherited: await run("constructor toString") };
         }""",
         site_url,
     )
@@ -246,6 +247,7 @@ def test_results_are_ranked_and_every_syllable_must_match(watched, site_url):
     assert hanoi["urls"][0] == HANOI  # in the title, as a phrase
     assert 1 <= hanoi["exact"] <= len(hanoi["urls"])
     assert ranked["none"] == {"urls": [], "exact": 0}  # AND: a syllable no article has
+    assert ranked["inherited"] == {"urls": [], "exact": 0}  # not an object's inherited names
     assert set(ranked["both"]["urls"]) <= set(hanoi["urls"])
     # The same syllables in another order: the same articles, none of them as a phrase.
     assert sorted(ranked["scattered"]["urls"]) == sorted(hanoi["urls"])

@@ -98,7 +98,7 @@ export class SearchIndex {
   async postings(term) {
     const meta = await this.meta();
     const shard = await this.load(`t/${crc32(term) % meta.shards}.json`);
-    return Object.hasOwn(shard, term) ? decode(shard[term]) : null;
+    return Object.prototype.hasOwnProperty.call(shard, term) ? decode(shard[term]) : null;
   }
 
   // The documents holding every syllable of the query, best first: { docs, exact }.  The first
