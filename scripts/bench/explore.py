@@ -6,7 +6,9 @@ Three kinds of measurement, each against a baseline taken in the same run:
   (content cache, no tag/author pages, no plugin …), in a child Pelican like every other build;
 * **phase timing** — one build run in a child process with Pelican's generator methods, its
   writer and Jinja's ``Template.render`` wrapped in timers, giving seconds per phase and per
-  template (how much of a build is article pages versus listing pages);
+  template (how much of a build is article pages versus listing pages).  The timer replaces
+  ``Writer.write_file`` before fast_build loads, so fast_build's source check leaves its page
+  memo off in these builds: they time a full render;
 * **Markdown paths** — the article bodies converted the way Pelican does (a new
   ``markdown.Markdown`` per file), with one reused instance, with markdown-it-py and in a process
   pool, with how many outputs stay identical.

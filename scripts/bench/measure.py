@@ -99,7 +99,8 @@ def _abs(value):
 
 
 THEME = _abs(THEME) if _os.path.isdir(_abs(THEME)) else THEME
-PATH = _abs(PATH)
+# Builds name their content folder on the command line; PATH only has to exist for Pelican.
+PATH = _abs(PATH) if _os.path.isdir(_abs(PATH)) else _FOLDER
 PLUGIN_PATHS = [_abs(p) for p in PLUGIN_PATHS]
 if "CACHE_PATH" in globals():
     CACHE_PATH = _abs(CACHE_PATH)

@@ -22,6 +22,7 @@ from scripts.bench.measure import ROOT, BenchError, clearpress_settings, log, ou
 # (function name or "*", path fragment, phase); the first match on a frame decides its phase.
 PHASE_MARKERS: tuple[tuple[str, str, str], ...] = (
     ("*", "plugins/topic_feeds", "topic_feeds plugin"),
+    ("*", "plugins/fast_build", "fast_build plugin (page digests, caches)"),
     ("*", "plugins/search", "search plugin"),
     ("*", "pagefind", "search plugin"),
     ("convert", "markdown/core.py", "Markdown → HTML (python-markdown)"),
