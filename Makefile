@@ -26,7 +26,7 @@ fuzz: $(STAMP)
 	CLEARPRESS_FUZZ_EXAMPLES=20000 CLEARPRESS_CRASH_KILLS=100 $(PY) -m pytest \
 		tests/test_fuzz_text.py tests/test_fuzz_html.py tests/test_crash.py
 
-## Measure import and build speed against plain Pelican (BENCH_ARGS="--sizes 1000,10000 --json bench-results/run.json").
+## Measure import and build speed against plain Pelican (BENCH_ARGS="--sizes 1000,10000 --without search --verify --json bench-results/run.json").
 bench: $(STAMP)
 	$(PY) -m scripts.bench run $(BENCH_ARGS)
 
