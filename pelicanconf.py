@@ -57,7 +57,7 @@ TAGS_URL = "tag/"
 TAGS_SAVE_AS = "tag/index.html"
 AUTHORS_URL = ""
 AUTHORS_SAVE_AS = ""
-# The theme's own pages: search (Pagefind, built by plugins/search) and 404.html at the root,
+# The theme's own pages: search (its index is built by plugins/search) and 404.html at the root,
 # where GitHub Pages looks for it.
 DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "search", "404"]
 SEARCH_URL = "search/"
