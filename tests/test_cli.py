@@ -89,7 +89,8 @@ def test_element_hiding_list_reaches_extraction(tmp_path):
         "<html lang='vi'><head><title>Giá lúa tăng</title></head><body><article>"
         "<h1>Giá lúa tăng mạnh ở đồng bằng sông Cửu Long</h1>"
         + "<p>Giá lúa tươi tại nhiều tỉnh đồng bằng sông Cửu Long tăng 300 đồng mỗi kg so với "
-        "tuần trước, nông dân phấn khởi vì vụ thu đông được mùa.</p>" * 5
+        "tuần trước, nông dân phấn khởi vì vụ thu đông được mùa.</p>"
+        * 5
         + "<div class='khoi-uu-dai'>Ưu đãi độc quyền dành cho bạn đọc</div>"
         "</article></body></html>",
         encoding="utf-8",
