@@ -30,6 +30,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from scripts.models import StoreError
 from scripts.slugs import slugify
@@ -213,6 +214,27 @@ def candidate_paths(path: Path) -> Iterator[Path]:
     for number in range(2, _MAX_COLLISIONS):
         yield path.with_name(f"{path.stem}-{number}{path.suffix}")
     raise StoreError(f"{path}: more than {_MAX_COLLISIONS} articles share this slug")
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path) -> Iterator[IO[bytes]]:
+    """Open a temporary file beside ``path`` that replaces it when the block ends without error.
+
+    On any error (a kill aside) the temporary is removed and ``path`` is left as it was, so a
+    reader never sees half a file.  For caches and records rebuilt from other files; article
+    files use :func:`write_atomic_bytes`, which also syncs to disk and skips unchanged data.
+    """
+    folder, name = os.path.split(os.fspath(path))
+    os.makedirs(folder or ".", exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def write_atomic(path: Path, text: str) -> bool:

@@ -34,11 +34,12 @@ import os
 import pickle
 import shutil
 import sys
-import tempfile
 import types
 from importlib import metadata
 
 from pelican.cache import FileDataCacher, FileStampDataCacher
+
+from scripts.store import replacing
 
 from .pelican_fixes import source_digest
 
@@ -143,11 +144,8 @@ def _read_json(path: str) -> dict | None:
 
 
 def _write_json(path: str, value: dict) -> None:
-    folder = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(prefix=".fast_build.", dir=folder)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(value, out, indent=1, sort_keys=True)
-    os.replace(temporary, path)
+    with replacing(path) as out:
+        out.write(json.dumps(value, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def _prune_orphans(root: str, keep: str) -> None:
@@ -256,21 +254,13 @@ def _wrap_save(original):
             self._cache_path
         ):
             return None
-        folder = self.settings["CACHE_PATH"]
         try:
-            os.makedirs(folder, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".fast_build.", dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as raw:
-                    if self.settings["GZIP_CACHE"]:
-                        with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
-                            pickle.dump(self._cache, packed, protocol=pickle.HIGHEST_PROTOCOL)
-                    else:
-                        pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self._cache_path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            with replacing(self._cache_path) as raw:
+                if self.settings["GZIP_CACHE"]:
+                    with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
+                        pickle.dump(self._cache, packed, protocol=pickle.HIGHEST_PROTOCOL)
+                else:
+                    pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
         except (OSError, pickle.PicklingError, TypeError) as err:
             logger.warning("fast_build: could not save the cache %s: %s", self._cache_path, err)
         return None

@@ -47,7 +47,6 @@ import io
 import logging
 import os
 import pickle
-import tempfile
 from typing import Any
 
 import jinja2
@@ -58,6 +57,8 @@ from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
+
+from scripts.store import replacing
 
 from .pelican_fixes import source_digest
 
@@ -388,12 +389,8 @@ class PageMemo:
             for name, entry in self.claimed.items()
             if _signature(os.path.join(self.output_path, name)) == entry[1]
         }
-        folder = os.path.dirname(self.record_path)
-        os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".fast_build.", dir=folder)
-        with os.fdopen(handle, "wb") as out:
+        with replacing(self.record_path) as out:
             pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.record_path)
         logger.info("fast_build: %d pages kept as they were, %d rendered", self.kept, self.rendered)
 
 

@@ -22,6 +22,8 @@ import struct
 import tempfile
 import time
 
+from scripts.store import replacing
+
 logger = logging.getLogger(__name__)
 
 MAGIC = b"CPSRCH01"
@@ -48,28 +50,28 @@ def _valid(raw: object) -> Entry | None:
     return (length, terms, values, excerpt) if len(terms) == len(values) else None
 
 
-def temporary_beside(path: str) -> tuple[int, str]:
-    """Open a new temporary file next to ``path`` (removing old ones a killed build left)."""
+def clear_leftovers(path: str) -> None:
+    """Remove the temporaries of ``path`` that a killed build left (older than a build)."""
     folder, name = os.path.split(path)
-    os.makedirs(folder or ".", exist_ok=True)
     for leftover in glob.glob(os.path.join(glob.escape(folder), f".{name}.*.tmp")):
         with contextlib.suppress(OSError):
             if time.time() - os.path.getmtime(leftover) > STALE_SECONDS:
                 os.remove(leftover)
+
+
+def temporary_beside(path: str) -> tuple[int, str]:
+    """Open a new temporary file next to ``path`` (removing old ones a killed build left)."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder or ".", exist_ok=True)
+    clear_leftovers(path)
     return tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
 
 
 def write_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
-    handle, temporary = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
+    clear_leftovers(path)
+    with replacing(path) as out:
+        out.write(data)
 
 
 def read_if_there(path: str) -> bytes:

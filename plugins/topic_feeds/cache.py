@@ -25,10 +25,11 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from scripts.store import replacing
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +104,8 @@ class FeedCache:
         """Write the entries this build used, atomically."""
         if not self.enabled:
             return
-        folder = os.path.dirname(self.path) or "."
         try:
-            os.makedirs(folder, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".topic_feeds.", dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    pickle.dump((self.version, self._new), out, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            with replacing(self.path) as out:
+                pickle.dump((self.version, self._new), out, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError as exc:
             logger.warning("topic_feeds: could not save the cache %s: %s", self.path, exc)
