@@ -113,4 +113,8 @@ LOAD_CONTENT_CACHE = False
 CACHE_PATH = "cache"
 GZIP_CACHE = False  # compressing ~70 MB at 10,000 articles costs seconds; the disk is cheap
 CHECK_MODIFIED_METHOD = "sha256"
+# Output folders a plugin makes exact itself on every build (it rewrites only the files that
+# changed and deletes the rest): fast_build leaves them in place between builds while that
+# plugin is listed.
+FAST_BUILD_KEEP = {"search": "search/data"}
 SUMMARY_MAX_LENGTH = 50

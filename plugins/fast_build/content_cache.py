@@ -38,9 +38,11 @@ import types
 from importlib import metadata
 
 from pelican.cache import FileDataCacher, FileStampDataCacher
+from pelican.contents import Content
 
 from scripts.store import replacing
 
+from . import article_cache
 from .pelican_fixes import source_digest
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,11 @@ def use_build_folder(settings) -> str | None:
     """
     if settings.get("FAST_BUILD_CACHE", True) and settings.get("CACHE_PATH"):
         settings["CACHE_CONTENT"] = settings["LOAD_CONTENT_CACHE"] = True
+        # Whole content objects, snapshotted when read (article_cache.py), unless an object
+        # depends on more than its file and the settings: the clock (future dates become
+        # drafts) or the file's modification time (``DEFAULT_DATE = "fs"``).
+        if settings.get("WITH_FUTURE_DATES", True) and settings.get("DEFAULT_DATE") != "fs":
+            settings["CONTENT_CACHING_LAYER"] = "generator"
     if not (settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH")):
         return None
     root = os.path.abspath(settings["CACHE_PATH"])
@@ -218,10 +225,13 @@ def _wrap_get(original):
             return original(self, filename, default)
         self.__dict__.setdefault("_fast_build_used", set()).add(filename)
         if filename not in self._cache:
-            # Pelican would hash the file only to find no entry (its generator-level cache,
-            # which ClearPress leaves off, asks for every file): same answer, no hashing.
+            # Pelican would hash the file only to find no entry: same answer, no hashing.
             return default
-        return original(self, filename, default)
+        found = original(self, filename, default)
+        if article_cache.is_snapshot(found):
+            restored = article_cache.restore(found, self.settings, getattr(self, "context", None))
+            return default if restored is None else restored
+        return found
 
     return get_cached_data
 
@@ -234,6 +244,11 @@ def _wrap_put(original):
         if not self._cache_data_policy:
             return None  # Pelican would hash the file, then store nothing
         self.__dict__.setdefault("_fast_build_used", set()).add(filename)
+        if isinstance(data, Content):
+            # Pickled now, before generators and plugins add to it (article_cache.py).
+            data = article_cache.snapshot(data, self.settings, getattr(self, "context", None))
+            if data is None:
+                return None
         self._fast_build_dirty = True
         return original(self, filename, data)
 

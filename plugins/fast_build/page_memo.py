@@ -29,7 +29,10 @@ template does, and tests/test_fast_build.py fails if one starts to.  A value thi
 against other pages) and a paginated listing make the page render as usual.
 
 **Keeping files.**  The plugin takes over deleting the output (``DELETE_OUTPUT_DIRECTORY``): it
-deletes everything but ``OUTPUT_RETENTION`` and the pages the previous build recorded — with their
+deletes everything but ``OUTPUT_RETENTION``, the folders ``FAST_BUILD_KEEP`` names for the
+plugins this build lists (``{plugin: folder}``: folders those plugins make exact themselves on
+every build, as ``search`` does with its index, rewriting only files that changed), and the
+pages the previous build recorded — with their
 key and their file's size, modification time and inode — whose file is untouched since.  Such a
 page is kept when this build computes the same key; otherwise it is rendered and written over.
 At the end, a recorded page no call asked for (a taken-down article) is deleted.  The record is
@@ -103,7 +106,7 @@ def _encode(value, refs: list | None, digests: Digests | None) -> bytes:
     inside the value is written as a reference — its type and source path — and collected in
     ``refs``, or, with ``digests``, written as its closure digest.  A ``URLWrapper`` (category,
     tag, author) is written as its type, name and slug: it holds the settings, which the cache
-    stamp covers.
+    stamp covers.  A cyclic value (which fast mode cannot write) makes the page unmemoizable.
     """
 
     def content(obj):
@@ -121,9 +124,12 @@ def _encode(value, refs: list | None, digests: Digests | None) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.dispatch_table = table
+    # No memo: the bytes then depend on values only, not on which of them happen to be the same
+    # object (a restored article shares strings differently from a freshly read one).
+    pickler.fast = True
     try:
         pickler.dump(value)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError) as exc:
         raise Unmemoizable(f"cannot digest: {exc}") from None
     return buffer.getvalue()
 
@@ -259,11 +265,12 @@ def _signature(path: str) -> tuple[int, int, int] | None:
 class PageMemo:
     """One build's memo: the previous record, the pages claimed so far, the digests."""
 
-    def __init__(self, settings, output_path: str, retention) -> None:
+    def __init__(self, settings, output_path: str, retention, managed=()) -> None:
         self.settings = settings
         self.output_path = os.path.abspath(output_path)
         self.record_path = os.path.join(settings["CACHE_PATH"], RECORD_FILE)
         self.retention = set(retention or ())
+        self.managed = {os.path.normpath(folder) for folder in managed}
         self.previous: dict[str, tuple[bytes, tuple]] = self._take_record()
         self.claimed: dict[str, tuple[bytes, tuple]] = {}
         self.digests = Digests(settings)
@@ -300,6 +307,9 @@ class PageMemo:
             if relative == ".":
                 dirs[:] = [d for d in dirs if d not in self.retention]
                 files = [f for f in files if f not in self.retention]
+            dirs[:] = [
+                d for d in dirs if os.path.normpath(os.path.join(relative, d)) not in self.managed
+            ]
             for name in files:
                 path = os.path.join(parent, name)
                 rel = os.path.normpath(os.path.join(relative, name))
@@ -413,7 +423,13 @@ def start(pelican) -> None:
     content = os.path.realpath(pelican.path)
     if os.path.commonpath([output]) == os.path.commonpath([output, content]):
         return  # Pelican does not clean an output folder that holds the content: neither do we
-    memo = PageMemo(settings, pelican.output_path, pelican.output_retention)
+    listed = {str(p).rsplit(".", 1)[-1] for p in settings.get("PLUGINS") or []}
+    managed = [
+        folder
+        for plugin, folder in (settings.get("FAST_BUILD_KEEP") or {}).items()
+        if plugin in listed
+    ]
+    memo = PageMemo(settings, pelican.output_path, pelican.output_retention, managed)
     memo.clean_output()
     pelican.delete_outputdir = False
     _memos[memo.output_path] = memo

@@ -49,6 +49,10 @@ def _count(text: str) -> int:
     return value
 
 
+def _count_or_zero(text: str) -> int:
+    return 0 if text.strip() == "0" else _count(text)
+
+
 def _sizes(text: str) -> list[int]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
@@ -134,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--verify",
         action="store_true",
         help="after the rebuilds, build the same content clean and count differing files",
+    )
+    run.add_argument(
+        "--backfill",
+        type=_count_or_zero,
+        default=20,
+        help="old stories (dated anywhere in the archive) added for a last rebuild (0 skips)",
     )
     _add_settings_options(run)
 
@@ -239,7 +249,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 report.imports.append({**_asdict(result), "pages_per_s": result.pages_per_s})
         for size in args.sizes:
             report.builds.extend(
-                measure_builds(work / f"n{size}", size, args.seed, verify=args.verify)
+                measure_builds(
+                    work / f"n{size}", size, args.seed, verify=args.verify, backfill=args.backfill
+                )
             )
     except BenchError as exc:
         print(f"bench: failed: {exc}", file=sys.stderr)

@@ -132,8 +132,19 @@ def _when(rng: random.Random) -> datetime:
     return _EPOCH + timedelta(minutes=rng.randrange(_SPAN_MINUTES))
 
 
-def _story(seed: int, index: int, slug_taken: set[str], styles: tuple[str, ...]) -> Story:
-    """Draw item ``index``; ``slug_taken`` holds the slugs of items before it (and is updated)."""
+def _news_day(date: datetime) -> datetime:
+    """Move a drawn date to the day after the archive's span, keeping its time of day."""
+    return _EPOCH + timedelta(minutes=_SPAN_MINUTES) + (date - _EPOCH) % timedelta(days=1)
+
+
+def _story(
+    seed: int, index: int, slug_taken: set[str], styles: tuple[str, ...], news: bool = False
+) -> Story:
+    """Draw item ``index``; ``slug_taken`` holds the slugs of items before it (and is updated).
+
+    ``news``: the item is today's news (dated the day after the archive's span) rather than a
+    story from anywhere in the span; every other draw is the same.
+    """
     rng = random.Random(f"clearpress-bench:{seed}:{index}")
     title = _title(rng)
     base = slugify(title)
@@ -146,6 +157,8 @@ def _story(seed: int, index: int, slug_taken: set[str], styles: tuple[str, ...])
     source = rng.choice(W.SOURCES)
     republisher = rng.choice(W.REPUBLISHERS)
     date = _when(rng)
+    if news:
+        date = _news_day(date)
     captured = date + timedelta(minutes=rng.randrange(30, 3 * 24 * 60))
     modified = date + timedelta(hours=rng.randrange(1, 48)) if rng.random() < 0.2 else None
     authors = (_person(rng),) if rng.random() < 0.7 else ()
@@ -183,12 +196,16 @@ def _story(seed: int, index: int, slug_taken: set[str], styles: tuple[str, ...])
 
 
 def stories(
-    n: int, seed: int, *, start: int = 0, styles: tuple[str, ...] = STYLES
+    n: int, seed: int, *, start: int = 0, styles: tuple[str, ...] = STYLES, news: bool = False
 ) -> Iterator[Story]:
-    """Yield items ``start`` … ``start + n - 1`` (earlier ones are drawn only to reserve slugs)."""
+    """Yield items ``start`` … ``start + n - 1`` (earlier ones are drawn only to reserve slugs).
+
+    ``news``: the yielded items are dated after the whole archive, as a daily import's are;
+    without it they fall anywhere in the archive's seven years (a back-fill).
+    """
     taken: set[str] = set()
     for index in range(start + n):
-        story = _story(seed, index, taken, styles)
+        story = _story(seed, index, taken, styles, news and index >= start)
         if index >= start:
             yield story
 
@@ -410,10 +427,15 @@ def _write(path: Path, text: str) -> int:
     return len(data)
 
 
-def write_articles(out: Path, n: int, seed: int, *, start: int = 0) -> list[Path]:
-    """Write articles ``start`` … ``start + n - 1`` under ``out``; return their paths."""
+def write_articles(
+    out: Path, n: int, seed: int, *, start: int = 0, news: bool = False
+) -> list[Path]:
+    """Write articles ``start`` … ``start + n - 1`` under ``out``; return their paths.
+
+    ``news``: date them after the archive (see :func:`stories`).
+    """
     paths = []
-    for story in stories(n, seed, start=start):
+    for story in stories(n, seed, start=start, news=news):
         path = out / article_relpath(story)
         _write(path, article_text(story))
         paths.append(path)

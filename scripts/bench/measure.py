@@ -392,11 +392,13 @@ def measure_builds(
     *,
     settings: Path | None = None,
     incremental: Iterable[int] = (1, 20),
+    backfill: int = 20,
     verify: bool = False,
 ) -> list[dict[str, Any]]:
     """Full ClearPress build, plain Pelican build, then ClearPress rebuilds after additions.
 
-    The first ClearPress build writes into a new output folder, so whatever ClearPress caches
+    The additions in ``incremental`` are today's news, dated after the archive; then
+    ``backfill`` old stories dated anywhere in it (0 skips that rebuild).  The first ClearPress build writes into a new output folder, so whatever ClearPress caches
     (keyed by content and output folder) starts cold: that is the full build.  The rebuilds
     reuse its output and caches, as a second ``clearpress build`` would.  With ``verify`` the
     final content is also built clean into another folder and the last rebuild's output is
@@ -418,11 +420,20 @@ def measure_builds(
     rows.append(_row(size, "plain full", plain, size))
     articles = size
     for added in incremental:
-        generate.write_articles(content, added, seed, start=articles)
+        # Today's news (dated after the archive), as the scheduled import adds.
+        generate.write_articles(content, added, seed, start=articles, news=True)
         articles += added
         log(f"N={size}: ClearPress rebuild after adding {added}")
         result = run_pelican(content, cp_out, settings, logs / f"cp-{size}-plus{added}.log")
         rows.append(_row(size, f"clearpress +{added}", result, articles))
+    if backfill:
+        # Old stories captured late: dated anywhere in the archive, so they land in the middle
+        # of every listing and index they belong to (the costly case).
+        generate.write_articles(content, backfill, seed, start=articles)
+        articles += backfill
+        log(f"N={size}: ClearPress rebuild after back-filling {backfill}")
+        result = run_pelican(content, cp_out, settings, logs / f"cp-{size}-backfill.log")
+        rows.append(_row(size, f"clearpress +{backfill} old", result, articles))
     shutil.rmtree(plain_out, ignore_errors=True)
     if verify and rows:
         clean = work / f"out-clean-{size}"
