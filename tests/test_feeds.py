@@ -641,6 +641,7 @@ def variant(tmp_path_factory) -> Build:
         theme=str(tmp / "theme"),
         policies={"suckhoedoisong.vn": "link", "bad.example": "everything"},
         max_items=3,
+        max_items_all=2,
         bogus_key=1,
     )
 
@@ -670,9 +671,11 @@ def test_link_policy_sends_title_link_and_source_only(variant):
 
 
 def test_max_items_keeps_the_newest(variant):
+    # max_items_all for the whole archive's feeds, max_items for topics and sources.
     entries = parse(variant, "feeds/all.atom.xml").entries
-    assert [slug_of(e.link) for e in entries] == ["lich-tiem-chung", "ngay-vo-ly", "ngu-du-giac"]
+    assert [slug_of(e.link) for e in entries] == ["lich-tiem-chung", "ngay-vo-ly"]
     assert parse(variant, "feeds/all.atom.xml").feed.updated == "2024-11-13T08:00:00+07:00"
+    assert len(parse(variant, "feeds/topics/thoi-su.atom.xml").entries) == 3
 
 
 def test_bad_settings_are_logged_and_ignored(variant):
@@ -700,7 +703,7 @@ def test_theme_gets_the_catalog_contract(variant):
         "3",
     ]
     assert by_slug["suc-khoe"][6:] == ["2", "2024-11-10T07:00:00+07:00"]
-    assert by_slug["all"][6:] == ["3", "2024-11-13T08:00:00+07:00"]
+    assert by_slug["all"][6:] == ["2", "2024-11-13T08:00:00+07:00"]
     assert f"discovery|{SITEURL}/feeds/topics/thoi-su.rss.xml" in lines
 
 

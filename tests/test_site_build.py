@@ -264,8 +264,11 @@ def test_topic_page_lists_its_articles_and_links_its_feeds(built_site):
         alternates = doc.xpath("//head/link[@rel='alternate']/@href")
         assert "../feeds/topics/thoi-su.rss.xml" in alternates
         assert "../feeds/topics/thoi-su.atom.xml" in alternates
-        assert "../feeds/topics/thoi-su.json" in alternates
-        assert "../feeds/topics/thoi-su.rss.xml" in doc.xpath("//p[@class='subscribe']/a/@href")
+        # The JSON Feed is linked on the page, not advertised in every page's head.
+        assert "../feeds/topics/thoi-su.json" not in alternates
+        subscribe = doc.xpath("//p[@class='subscribe']/a/@href")
+        assert "../feeds/topics/thoi-su.rss.xml" in subscribe
+        assert "../feeds/topics/thoi-su.json" in subscribe
 
 
 def test_source_pages_group_by_publisher(built_site):
@@ -292,6 +295,14 @@ def test_archives_by_year_and_month(built_site):
     march = page(built_site, "archives/2024/03/index.html")
     assert march.xpath("//ol[@class='compact']//a/@href") == ["../../../" + HANOI]
     assert "tháng 03/2024" in march.xpath("string(//title)")
+    # A year lists its months (newest first, with counts); its articles are on the month pages.
+    year = page(built_site, "archives/2024/index.html")
+    months = year.xpath("//ul[@class='archive-months']/li/a/@href")
+    assert "../../archives/2024/03/" in months and months == sorted(months, reverse=True)
+    counts = year.xpath("//ul[@class='archive-months']/li/span[@class='count']/text()")
+    total = int(year.xpath("string(//main/p)").split()[0])
+    assert total > len(counts) > 1 and sum(int(c.split()[0]) for c in counts) == total
+    assert not year.xpath("//ol[@class='compact']")
 
 
 def test_tag_page_and_404(built_site):

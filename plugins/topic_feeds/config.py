@@ -28,8 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "catalog": "feeds/index.html",
     "opml": "feeds.opml",
     # Feed readers poll; 50 full-text items in three formats made the feeds a third of the
-    # site's bytes at 10,000 articles (scripts/bench/PERFORMANCE.md).
-    "max_items": 20,
+    # site's bytes at 10,000 articles (scripts/bench/PERFORMANCE.md).  A topic or source gets a
+    # few stories a day, the whole archive dozens: its feeds keep more.
+    "max_items": 10,
+    "max_items_all": 20,
     "policies": {},
     # An item whose sanitized HTML is larger than this is sent as an excerpt, so one runaway
     # capture cannot make a feed too big for readers to fetch.
@@ -45,7 +47,7 @@ _SLUG_PATH_KEYS = (
     "source_atom",
     "source_json",
 )
-_INT_KEYS = ("max_items", "max_content_bytes")
+_INT_KEYS = ("max_items", "max_items_all", "max_content_bytes")
 
 
 def _valid_path(key: str, value: Any) -> bool:

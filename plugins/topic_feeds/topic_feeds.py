@@ -182,7 +182,8 @@ class TopicFeedsGenerator(Generator):
             pairs = [rendered[story.id] for story in chosen]
             return [item for item, _ in pairs], [key for _, key in pairs]
 
-        # Newest first, as ``stories``; each feed takes the first max_items of its group.
+        # Newest first, as ``stories``; each feed takes the first max_items (max_items_all for
+        # the whole archive's feeds) of its group.
         groups: dict[tuple[str, str], list[Story]] = {("all", "all"): stories}
         for story in stories:
             groups.setdefault(("topic", story.topic_slug), []).append(story)
@@ -191,7 +192,8 @@ class TopicFeedsGenerator(Generator):
         catalog: list[FeedInfo] = []
         for spec in self._specs(stories, site, config):
             chosen = groups.get((spec.kind, spec.slug), [])
-            items, keys = items_of(chosen[: config["max_items"]])
+            limit = config["max_items_all" if spec.kind == "all" else "max_items"]
+            items, keys = items_of(chosen[:limit])
             for path, data in _feed_files(cache, spec, items, keys, site):
                 self._write(path, data)
             catalog.append(
