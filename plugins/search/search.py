@@ -27,6 +27,7 @@ import os
 import sys
 import time
 import unicodedata
+from datetime import datetime
 
 from pelican import signals
 
@@ -118,7 +119,9 @@ def _record(article, title: str, lead: str) -> Record:
     return Record(
         url=article.url,
         title=title,
-        date=article.date.strftime("%d/%m/%Y"),
+        # datetime's own strftime (C): Pelican's SafeDatetime.strftime wraps it in Python for
+        # directives this format does not use, at ~45 µs an article.
+        date=datetime.strftime(article.date, "%d/%m/%Y"),
         topic=str(category) if category is not None else "",
         excerpt=lead,
     )
