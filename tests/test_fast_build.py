@@ -196,6 +196,7 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     before = _tree(first.output)
     meta = first.output / "search" / "data" / "meta.json"
     shard_inodes = {p: p.stat().st_ino for p in meta.parent.glob("d/*.json")}
+    listings = {p: p.stat().st_mtime_ns for p in first.output.glob("tag/*/index*.html")}
     removed = _edit(content, 13)
     tampered = first.output / "about" / "index.html"
     tampered.write_text(tampered.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
@@ -212,6 +213,9 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     assert [name for name in reference if rebuilt[name] != reference[name]] == []
     page = removed.relative_to(content).with_suffix(".html").as_posix()
     assert page not in rebuilt and page in before
+    # Listings (all pages of a tag) that no change touched were kept, the others rendered.
+    kept = [p for p, mtime in listings.items() if p.exists() and p.stat().st_mtime_ns == mtime]
+    assert 0 < len(kept) < len(listings)
     # Index shards of documents before the first change were not rewritten.
     assert any(p.exists() and p.stat().st_ino == ino for p, ino in shard_inodes.items())
     # The rebuild did use the cache: one folder for this content and output, reused.
