@@ -30,6 +30,12 @@ DEFAULT_PAGINATION = 20
 # each import, served no reader).  Tag and source pages are compact lists (date, title, topic),
 # 50 a page; topic pages show teasers, DEFAULT_PAGINATION a page.
 PAGINATED_TEMPLATES = {"tag": 50, "source": 50, "category": None}
+# Listing pages after the first are numbered from the oldest article (plugin stable_pages), so
+# ".../page/3/" keeps its address and its articles as the archive grows.
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+]
 HOME_ARTICLES = 50
 
 # Paths follow the content layout: one folder per topic, one per year.
@@ -86,6 +92,7 @@ PLUGINS = [
     "article_context",
     "sitemap_robots",
     "search",
+    "stable_pages",
     "fast_build",
 ]
 

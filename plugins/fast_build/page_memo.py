@@ -143,6 +143,7 @@ class Digests:
         self.settings = settings
         self._own: dict[int, tuple[bytes, tuple]] = {}
         self._closure: dict[int, bytes | Unmemoizable] = {}
+        self._once: dict[int, bytes] = {}
         self._keep: list[Any] = []  # keeps digested objects alive, so their ids stay theirs
         self._intrasite = None
 
@@ -189,10 +190,23 @@ class Digests:
         return cached
 
     def value(self, value) -> bytes:
-        """Digest of any template value; content objects by :meth:`closure`."""
+        """Digest of any template value; content objects by :meth:`closure`.
+
+        An object whose class sets ``digest_once`` (it does not change during a build, as
+        stable_pages' pages and paginators) is digested once per build.
+        """
         if isinstance(value, Content):
             return self.closure(value)
-        return hashlib.blake2b(_encode(value, None, self), digest_size=20).digest()
+        once = getattr(type(value), "digest_once", False)
+        if once:
+            cached = self._once.get(id(value))
+            if cached is not None:
+                return cached
+        digest = hashlib.blake2b(_encode(value, None, self), digest_size=20).digest()
+        if once:
+            self._once[id(value)] = digest
+            self._keep.append(value)
+        return digest
 
 
 # --- what a template reads --------------------------------------------------------------------
@@ -449,6 +463,10 @@ def finish(pelican) -> None:
         memo.finish()
 
 
+def _listed(settings, plugin: str) -> bool:
+    return any(str(p).rsplit(".", 1)[-1] == plugin for p in settings.get("PLUGINS") or [])
+
+
 def _paginates(self, paginated, template_name, kwargs) -> bool:
     if paginated is None:
         paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
@@ -563,6 +581,9 @@ def _wrap_write_file(original):
         if memo is None or not name or override_output or signals.content_written.receivers:
             return call()
         if _paginates(self, paginated, template_name, kwargs):
+            if _listed(self.settings, "stable_pages"):
+                # stable_pages writes each page of the listing on its own, through this wrapper.
+                return call()
             return _write_listing(self, memo, call, name, template, context, relative_urls,
                                   paginated, template_name, url, kwargs)  # fmt: skip
         key = memo.key(name, template, context, kwargs, relative_urls)
