@@ -97,14 +97,15 @@ class ArchiveConverter(MarkdownConverter):
         """
         text = text.replace("\\", "\\\\").replace("`", "\\`")
         text = text.replace("[", "\\[").replace("]", "\\]")
-        return _escape_text(super().escape(text, parent_tags))
+        # markdownify's type stubs do not list these methods, which it defines at runtime.
+        return _escape_text(super().escape(text, parent_tags))  # type: ignore[misc]
 
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Keep inline code on one line: a blank line would end the code span and leave the
         rest of its (unescaped) text as live HTML."""
         if "_noformat" in parent_tags:
             return text
-        return super().convert_code(el, " ".join(text.split()), parent_tags)
+        return super().convert_code(el, " ".join(text.split()), parent_tags)  # type: ignore[misc]
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Fence a code block with more backticks than it contains, so it cannot be closed

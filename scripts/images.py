@@ -77,7 +77,7 @@ def store_image(data: bytes, content_dir: Path, settings: ImageSettings) -> Stor
                 if target.exists():
                     return StoredImage(name, *_scaled(width, height, settings.max_width), 0)
                 probe.load()
-                image = probe
+                image: Image.Image = probe
                 if fmt == "GIF":  # keep animations as they are; resizing would flatten them
                     out = data
                     size = (width, height)
@@ -98,7 +98,7 @@ def _scaled(width: int, height: int, max_width: int) -> tuple[int, int]:
     return max_width, max(1, round(height * max_width / width))
 
 
-def _encode(image, fmt: str, quality: int) -> bytes:  # type: ignore[no-untyped-def]
+def _encode(image, fmt: str, quality: int) -> bytes:
     buffer = io.BytesIO()
     if fmt == "JPEG":
         image.convert("RGB").save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)

@@ -77,6 +77,7 @@ KNOWN_SOURCES = {
 # the output path, which is part of the key.
 RELATIVE_PER_PAGE = frozenset({"SITEURL", "localsiteurl"})
 _MISSING = b"\x00missing"
+DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"  # Pelican 4.12's INTRASITE_LINK_REGEX
 
 
 class Unmemoizable(Exception):
@@ -100,29 +101,16 @@ def _subclasses(root: type) -> list[type]:
     return found
 
 
-def _encode(value, refs: list | None, digests: Digests | None) -> bytes:
+def _encode(value, table: dict) -> bytes:
     """Pickle ``value`` as bytes that stand for it, without following content objects.
 
     Pickling is C code: an order of magnitude faster than walking values in Python.  Through the
-    pickler's ``dispatch_table`` (looked up by exact type, in C) a content object met anywhere
-    inside the value is written as a reference — its type and source path — and collected in
-    ``refs``, or, with ``digests``, written as its closure digest.  A ``URLWrapper`` (category,
-    tag, author) is written as its type, name and slug: it holds the settings, which the cache
-    stamp covers.  A cyclic value (which fast mode cannot write) makes the page unmemoizable.
+    pickler's ``dispatch_table`` (``table``, looked up by exact type, in C; see
+    :meth:`Digests._tables`) a content object met anywhere inside the value is written as a
+    reference or as its closure digest, and a ``URLWrapper`` (category, tag, author) as its
+    type, name and slug: it holds the settings, which the cache stamp covers.  A cyclic value
+    (which fast mode cannot write) makes the page unmemoizable.
     """
-
-    def content(obj):
-        if digests is not None:
-            return _ref, ("c", digests.closure(obj))
-        if refs is not None:
-            refs.append(obj)
-        return _ref, ("r", type(obj).__qualname__, str(obj.source_path))
-
-    def wrapper(obj):
-        return _ref, ("u", type(obj).__qualname__, obj.name, obj.slug)
-
-    table = dict.fromkeys(_subclasses(Content), content)
-    table.update(dict.fromkeys(_subclasses(URLWrapper), wrapper))
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.dispatch_table = table
@@ -146,16 +134,43 @@ class Digests:
         self._once: dict[int, bytes] = {}
         self._keep: list[Any] = []  # keeps digested objects alive, so their ids stay theirs
         self._intrasite = None
+        self._refs: list = []
+        self._by_reference, self._by_digest = self._tables()
+
+    def _tables(self) -> tuple[dict, dict]:
+        """Pickler dispatch tables: content objects as references (collected in ``_refs``) or
+        as their closure digests; URL wrappers as type, name and slug.  Built once a build."""
+
+        def reference(obj):
+            self._refs.append(obj)
+            return _ref, ("r", type(obj).__qualname__, str(obj.source_path))
+
+        def digest(obj):
+            return _ref, ("c", self.closure(obj))
+
+        def wrapper(obj):
+            return _ref, ("u", type(obj).__qualname__, obj.name, obj.slug)
+
+        wrappers = dict.fromkeys(_subclasses(URLWrapper), wrapper)
+        contents = _subclasses(Content)
+        return (
+            {**dict.fromkeys(contents, reference), **wrappers},
+            {**dict.fromkeys(contents, digest), **wrappers},
+        )
 
     def _links_elsewhere(self, content) -> bool:
         """Tell whether the content's HTML or formatted metadata holds intrasite links."""
         if self._intrasite is None:
             self._intrasite = content._get_intrasite_link_regex()
+            # Pelican's own pattern only matches where "{" or "|" opens the link target.
+            self._quick = self.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
         texts = [getattr(content, "_content", None) or ""]
         for field in self.settings.get("FORMATTED_FIELDS", ()):
             value = content.metadata.get(field)
             if isinstance(value, str):
                 texts.append(value)
+        if self._quick:
+            texts = [text for text in texts if "{" in text or "|" in text]
         return any(self._intrasite.search(text) for text in texts)
 
     def own(self, content) -> tuple[bytes, tuple]:
@@ -164,10 +179,10 @@ class Digests:
         if cached is None:
             if hasattr(content, "_get_content") or self._links_elsewhere(content):
                 raise Unmemoizable(f"{content.source_path}: content depends on other pages")
-            refs: list = []
+            self._refs = []
             state = {k: v for k, v in vars(content).items() if k not in ("_context", "settings")}
-            data = _encode((type(content).__qualname__, state), refs, None)
-            cached = (hashlib.blake2b(data, digest_size=20).digest(), tuple(refs))
+            data = _encode((type(content).__qualname__, state), self._by_reference)
+            cached = (hashlib.blake2b(data, digest_size=20).digest(), tuple(self._refs))
             self._own[id(content)] = cached
             self._keep.append(content)
         return cached
@@ -202,7 +217,7 @@ class Digests:
             cached = self._once.get(id(value))
             if cached is not None:
                 return cached
-        digest = hashlib.blake2b(_encode(value, None, self), digest_size=20).digest()
+        digest = hashlib.blake2b(_encode(value, self._by_digest), digest_size=20).digest()
         if once:
             self._once[id(value)] = digest
             self._keep.append(value)
