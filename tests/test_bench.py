@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,19 @@ def test_items_do_not_depend_on_how_many_are_generated(tmp_path: Path) -> None:
     assert not set(added) & set(small)
     large = _tree(tmp_path / "large")
     assert all(large[name] == data for name, data in _tree(tmp_path / "small").items())
+
+
+def test_news_is_dated_after_the_archive_and_otherwise_the_same_story() -> None:
+    archive = list(generate.stories(300, 4))
+    news = list(generate.stories(5, 4, start=300, news=True))
+    backfill = list(generate.stories(5, 4, start=300))
+    assert min(s.date for s in news) > max(s.date for s in archive)
+    assert max(s.date for s in news) - min(s.date for s in news) < timedelta(days=1)
+    for fresh, old in zip(news, backfill, strict=True):
+        assert (fresh.title, fresh.slug, fresh.topic, fresh.tags) == (
+            old.title, old.slug, old.topic, old.tags,
+        )  # fmt: skip
+        assert fresh.date.time() == old.date.time() and fresh.date != old.date
 
 
 def test_generated_markdown_is_what_the_converter_writes() -> None:

@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True, help="folder to write into")
     gen.add_argument("--seed", type=int, default=1, help="same seed, same bytes (default 1)")
     gen.add_argument("--start", type=int, default=0, help="first item index (for additions)")
+    gen.add_argument(
+        "--news",
+        action="store_true",
+        help="date the items after the archive's seven years, as a daily import's (articles)",
+    )
     gen.add_argument("--styles", type=_styles, default=generate.STYLES, help="text,html")
     gen.add_argument("--force", action="store_true", help="write into a non-empty --out")
 
@@ -174,7 +179,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _refuse(f"--start must be 0 or more (got {args.start})")
     started = time.perf_counter()
     if args.kind == "articles":
-        paths = generate.write_articles(args.out, args.n, args.seed, start=args.start)
+        paths = generate.write_articles(
+            args.out, args.n, args.seed, start=args.start, news=args.news
+        )
     else:
         paths = generate.write_captures(
             args.out, args.n, args.seed, start=args.start, styles=args.styles
