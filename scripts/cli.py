@@ -64,7 +64,8 @@ def cli() -> None:
     "--jobs",
     type=click.IntRange(0, 64),
     default=0,
-    help="Extraction processes (0: one per core). Output is the same for any value.",
+    help="Processes that extract and convert pages (0: one per core); one process writes, so "
+    "the output is the same for any value.",
 )
 @click.option(
     "--element-hiding",

@@ -310,8 +310,11 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _bounded(work: Callable[[], T], origin: str, time_limit: float) -> tuple[T | None, str]:
-    """Run ``work`` within ``time_limit``; return its value, or None and why it failed."""
+def _bounded(
+    work: Callable[[], T], origin: str, time_limit: float, what: str = "extraction"
+) -> tuple[T | None, str]:
+    """Run ``work`` (``what``, for the reason) within ``time_limit``; return its value, or None
+    and why it failed."""
     try:
         with _deadline(time_limit):
             return work(), ""
@@ -320,9 +323,9 @@ def _bounded(work: Callable[[], T], origin: str, time_limit: float) -> tuple[T |
     except RecursionError:
         return None, "markup nested too deeply"
     except _Timeout:
-        return None, f"extraction took longer than {time_limit:g} s"
+        return None, f"{what} took longer than {time_limit:g} s"
     except Exception as exc:  # one hostile page must never stop the whole run
-        return None, f"unexpected {type(exc).__name__} during extraction: {exc}"[:300]
+        return None, f"unexpected {type(exc).__name__} during {what}: {exc}"[:300]
 
 
 def _extract(capture: Capture, url: str | None, element_hiding: Path | None) -> Article:
@@ -362,7 +365,7 @@ def prepare(capture: Capture, options: ImportOptions) -> Prepared | Outcome:
         article = _extract(capture, options.url, options.element_hiding)
         return prepare_article(article, origin, options)
 
-    prepared, reason = _bounded(work, origin, options.time_limit)
+    prepared, reason = _bounded(work, origin, options.time_limit, "extraction and conversion")
     return prepared if prepared is not None else Outcome("quarantined", origin, reason=reason)
 
 

@@ -147,7 +147,7 @@ def test_slow_page_is_quarantined_at_the_time_limit(tmp_path, monkeypatch, jobs)
     )
     slow = outcomes["m-slow.html"]
     assert slow.action == "quarantined", slow
-    assert slow.reason == "extraction took longer than 1 s"
+    assert slow.reason == "extraction and conversion took longer than 1 s"
     assert elapsed < 10
 
 
