@@ -144,8 +144,11 @@ def import_command(
 
                 fresh = list(import_captures(stream(), options, index))
                 outcomes.extend(fresh)
-                done = [k for k, o in zip(keys, fresh, strict=True) if o.action != "quarantined"]
-                mark_imported(state_path, done)
+                paired = list(zip(keys, fresh, strict=True))
+                mark_imported(state_path, [k for k, o in paired if o.action != "quarantined"])
+                # Not retried on the next run: only when captured again, or with --all.
+                failed = [k for k, o in paired if o.action == "quarantined"]
+                mark_imported(state_path, failed, quarantined=True)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     for outcome in outcomes:

@@ -197,6 +197,12 @@ def test_importer_api_pending_then_imported(site, tmp_path):
     assert len(list(pending_captures(state))) == len(pending) - 1
     assert len(list(all_captures(state))) == len(pending)
     assert list(pending_captures(tmp_path / "missing.sqlite3")) == []
+    # A quarantined capture is not pending either (not retried every run), but --all sees it.
+    other = pending[1][0]
+    assert mark_imported(state, [other], quarantined=True) == 1
+    assert mark_imported(state, [other], quarantined=True) == 0  # nothing to change
+    assert other not in {k for k, _ in pending_captures(state)}
+    assert other in {k for k, _ in all_captures(state)}
 
 
 def test_a_second_concurrent_run_is_refused(site, tmp_path):

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS urls (
     warc_offset INTEGER,
     warc_end INTEGER,
     captured_at TEXT,
-    imported INTEGER NOT NULL DEFAULT 0,
+    imported INTEGER NOT NULL DEFAULT 0,   -- 0 pending, 1 imported, 2 quarantined
     discovered_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS warc_files (
     closed_at TEXT
 );
 """
+
+
+PENDING, IMPORTED, QUARANTINED = 0, 1, 2  # urls.imported
 
 
 def _now() -> str:
@@ -252,7 +255,7 @@ class State:
             self.db.execute(
                 "UPDATE urls SET status = 'captured', attempts = attempts + 1, last_error = NULL,"
                 " final_url = ?, warc_file = ?, warc_offset = ?, warc_end = ?, digest = ?,"
-                " captured_at = ?, updated_at = ? WHERE key = ?",
+                " captured_at = ?, updated_at = ?, imported = 0 WHERE key = ?",
                 (final_url, file, span.offset, span.end, digest,
                  captured_at.isoformat(timespec="seconds"), now, key),
             )  # fmt: skip
@@ -303,12 +306,20 @@ class State:
         for key, file, offset in rows:
             yield key, read_capture(self.resolve(file), offset)
 
-    def mark_imported(self, keys: Iterable[str]) -> int:
-        """Flag captures as imported; return how many rows changed."""
+    def mark_imported(self, keys: Iterable[str], value: int = IMPORTED) -> int:
+        """Flag captures as imported (or quarantined); return how many rows changed.
+
+        Either way :meth:`captures` with ``only_pending`` skips them until they are captured
+        again: a page the importer quarantined is not retried, and not reported again, on
+        every run (``import --from-captures --all`` retries everything).
+        """
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             return sum(
-                self.db.execute("UPDATE urls SET imported = 1 WHERE key = ?", (k,)).rowcount
+                self.db.execute(
+                    "UPDATE urls SET imported = ? WHERE key = ? AND imported != ?",
+                    (value, k, value),
+                ).rowcount
                 for k in keys
             )
 
@@ -339,10 +350,13 @@ def all_captures(state_path: str | Path) -> Iterator[tuple[str, Capture]]:
         state.close()
 
 
-def mark_imported(state_path: str | Path, url_keys: Iterable[str]) -> int:
-    """Flag the given captures as imported so :func:`pending_captures` skips them."""
+def mark_imported(
+    state_path: str | Path, url_keys: Iterable[str], *, quarantined: bool = False
+) -> int:
+    """Flag the given captures as imported (or quarantined) so :func:`pending_captures` skips
+    them until they are captured again."""
     state = State(state_path)
     try:
-        return state.mark_imported(url_keys)
+        return state.mark_imported(url_keys, QUARANTINED if quarantined else IMPORTED)
     finally:
         state.close()
