@@ -17,7 +17,7 @@ import pytest
 
 from scripts.bench import generate
 from scripts.bench.__main__ import main
-from scripts.bench.measure import html_extractor_available
+from scripts.bench.measure import BenchError, html_extractor_available
 from scripts.convert import body_to_markdown
 from scripts.importer import ImportOptions, import_paths
 
@@ -170,3 +170,31 @@ def test_a_failing_build_step_says_why(tmp_path: Path, capsys: pytest.CaptureFix
     assert status == 1
     err = capsys.readouterr().err
     assert "bench: failed: pelican exited 1" in err and "broken.py" in err
+
+
+def test_volumes_split_an_archive_by_year_and_report_against_the_pages_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.bench.measure import BuildResult
+    from scripts.bench.volumes import PAGES_LIMIT, Volume, format_volumes, split_by_year
+
+    generate.write_articles(tmp_path / "content", 60, 9)
+    counts = split_by_year(tmp_path / "content", tmp_path / "volumes")
+    assert sum(counts.values()) == 60 and len(counts) > 3
+    for year, count in counts.items():
+        files = list((tmp_path / "volumes" / year).glob("*/*.md"))
+        assert len(files) == count
+        assert all(f"\nDate: {year}-" in f.read_text(encoding="utf-8") for f in files)
+    big = BuildResult(
+        wall_s=70.0, cpu_s=65.0, peak_mb=600, output_bytes=PAGES_LIMIT // 2, output_files=9
+    )
+    small = BuildResult(wall_s=5.0, cpu_s=4.0, peak_mb=90, output_bytes=10**6, output_files=3)
+    table = format_volumes([Volume("2024", 40, big), Volume("2025", 3, small)])
+    assert "2024" in table and "50%" in table and "takes 70 s (slowest, 2024)" in table
+    # Nothing to split is an error that names the folder.
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BenchError, match="no <topic>/<yyyy>/"):
+        split_by_year(tmp_path / "empty", tmp_path / "v2")
+    with pytest.raises(SystemExit):
+        main(["volumes", "-n", "0"])
+    assert "must be between 1 and 200000" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``python -m scripts.bench generate|run|profile|explore`` — the benchmark command line.
+"""``python -m scripts.bench generate|run|profile|explore|volumes`` — the benchmark command line.
 
 Refused arguments print one line (``bench: error: …``) and exit 2, like a usage error; a step
 that fails while measuring prints why and exits 1.  Results go to stdout as an aligned table,
@@ -158,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     prof.add_argument("--out", type=Path, default=Path("bench-results/profile"))
     prof.add_argument("--force", action="store_true")
     _add_settings_options(prof)
+
+    vol = commands.add_parser(
+        "volumes", help="build an archive as yearly volumes, one site each (past 1 GB)"
+    )
+    vol.add_argument("-n", type=_count, default=100000, help="articles (default 100000)")
+    vol.add_argument("--seed", type=int, default=1)
+    vol.add_argument(
+        "--work", type=Path, help="working folder; its content/ is reused (default: temporary)"
+    )
+    vol.add_argument("--json", type=Path, help="also write the results as JSON here")
+    _add_settings_options(vol)
 
     exp = commands.add_parser("explore", help="measure the candidate speed-ups (PERFORMANCE.md)")
     exp.add_argument("-n", type=_count, default=10000)
@@ -373,11 +384,35 @@ def format_explore(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def cmd_volumes(args: argparse.Namespace) -> int:
+    """Build ``-n`` generated articles as one site per year and print what each took."""
+    from scripts.bench.volumes import build_volumes, format_volumes
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="clearpress-volumes-"))
+    work.mkdir(parents=True, exist_ok=True)
+    _apply_settings_options(args, work)
+    try:
+        volumes = build_volumes(work, args.n, args.seed)
+    except BenchError as exc:
+        print(f"bench: failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(format_volumes(volumes))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        rows = [v.row() for v in volumes]
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; return the exit status."""
     args = build_parser().parse_args(argv)
     handler = {
         "generate": cmd_generate, "run": cmd_run, "profile": cmd_profile, "explore": cmd_explore,
+        "volumes": cmd_volumes,
     }[args.command]  # fmt: skip
     return handler(args)
 
