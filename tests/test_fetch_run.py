@@ -203,6 +203,26 @@ def test_importer_api_pending_then_imported(site, tmp_path):
     assert mark_imported(state, [other], quarantined=True) == 0  # nothing to change
     assert other not in {k for k, _ in pending_captures(state)}
     assert other in {k for k, _ in all_captures(state)}
+    # Captured again (the page changed): pending again, to be imported (or tried) once more.
+    from datetime import UTC, datetime
+
+    from scripts.fetch.state import State
+    from scripts.warc import RecordSpan
+
+    source, final, file, offset, end, digest = rows(
+        tmp_path,
+        "SELECT source, final_url, warc_file, warc_offset, warc_end, digest FROM urls"
+        f" WHERE key = '{other}'",
+    )[0]
+    db = State(state)
+    try:
+        db.mark_captured(
+            other, source, final_url=final, file=file, span=RecordSpan(offset, end),
+            digest=digest, captured_at=datetime.now(UTC),
+        )  # fmt: skip
+    finally:
+        db.close()
+    assert other in {k for k, _ in pending_captures(state)}
 
 
 def test_a_second_concurrent_run_is_refused(site, tmp_path):
