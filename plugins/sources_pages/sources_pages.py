@@ -138,7 +138,10 @@ class SourcesGenerator(Generator):
                 source.save_as,
                 source_template,
                 self.context,
-                source=source,
+                # Name, slug and URL only: the article list is ``articles``, so a numbered page
+                # (stable_pages) depends on its own articles, not on what the source published
+                # since.
+                source=SourceLink(source.name, source.slug, source.url),
                 articles=source.articles,
                 dates=source.articles,
                 paginated={"articles": source.articles, "dates": source.articles},
