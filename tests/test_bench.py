@@ -198,3 +198,8 @@ def test_volumes_split_an_archive_by_year_and_report_against_the_pages_limit(
     with pytest.raises(SystemExit):
         main(["volumes", "-n", "0"])
     assert "must be between 1 and 200000" in capsys.readouterr().err
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["volumes", "-n", "5", "--work", str(tmp_path / "a-file")])
+    assert exit_info.value.code == 2
+    assert "is a file, not a folder" in capsys.readouterr().err

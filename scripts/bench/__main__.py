@@ -388,6 +388,8 @@ def cmd_volumes(args: argparse.Namespace) -> int:
     """Build ``-n`` generated articles as one site per year and print what each took."""
     from scripts.bench.volumes import build_volumes, format_volumes
 
+    if args.work and args.work.exists() and not args.work.is_dir():
+        _refuse(f"--work {args.work} is a file, not a folder")
     work = args.work or Path(tempfile.mkdtemp(prefix="clearpress-volumes-"))
     work.mkdir(parents=True, exist_ok=True)
     _apply_settings_options(args, work)
