@@ -26,9 +26,9 @@ by its own attributes too, one level deep, so a page that shows a neighbour's ti
 that title does.  A template that reads a neighbour's neighbour would need more: no ClearPress
 template does, and tests/test_fast_build.py fails if one starts to.  A value this cannot digest
 (a function, a module) and an article whose HTML holds ``{filename}``-style links (they resolve
-against other pages) make the page render as usual.  The pages of a paginated listing (a tag, a
-topic, a source) share one key, that of the whole call: all are kept or all are rendered, since
-Pelican numbers pages from the newest article and one addition shifts every page.
+against other pages) and a paginated listing make the page render as usual (Pelican numbers
+listing pages from the newest article, so one addition shifts every page); with stable_pages,
+which writes each page of a listing on its own, each is kept or rendered like any other page.
 
 **Keeping files.**  The plugin takes over deleting the output (``DELETE_OUTPUT_DIRECTORY``): it
 deletes everything but ``OUTPUT_RETENTION``, the folders ``FAST_BUILD_KEEP`` names for the
@@ -57,7 +57,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from jinja2 import nodes
-from pelican import signals, writers
+from pelican import signals
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
@@ -415,11 +415,6 @@ class PageMemo:
         if signature is not None:
             self.claimed[name] = (key, signature)
 
-    def claim_written(self, writer_output: str, name: str, key: bytes) -> None:
-        """Record a page a writer (writing into ``writer_output``) has just written."""
-        path = sanitised_join(writer_output, name)
-        self.claim(os.path.relpath(path, self.output_path), key, path)
-
     def finish(self) -> None:
         """Delete recorded pages nobody wrote this time; record this build's pages."""
         for name, (_key, signature) in self.previous.items():
@@ -478,91 +473,10 @@ def finish(pelican) -> None:
         memo.finish()
 
 
-def _listed(settings, plugin: str) -> bool:
-    return any(str(p).rsplit(".", 1)[-1] == plugin for p in settings.get("PLUGINS") or [])
-
-
 def _paginates(self, paginated, template_name, kwargs) -> bool:
     if paginated is None:
         paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
     return bool(paginated) and template_name in self.settings["PAGINATED_TEMPLATES"]
-
-
-def _reusable(writer, memo: PageMemo, key: bytes | None, name: str) -> tuple[str, str] | None:
-    """Return (recorded name, path) if the page ``name`` can be kept as it is, else ``None``."""
-    if key is None:
-        return None
-    path = sanitised_join(writer.output_path, name)
-    relative = os.path.relpath(path, memo.output_path)
-    previous = memo.previous.get(relative)
-    if (
-        previous is not None
-        and previous[0] == key
-        and path not in writer._written_files
-        and path not in writer._overridden_files
-        and _signature(path) == previous[1]
-    ):
-        return relative, path
-    return None
-
-
-def _keep(writer, memo: PageMemo, key: bytes, place: tuple[str, str], context, relative_urls):
-    """Do what ``Writer.write_file`` does for a page besides rendering it.
-
-    Remember the file as written, and point content objects' links at this page's depth.
-    """
-    relative, path = place
-    writer._written_files.add(path)
-    if relative_urls:
-        local = path_to_url(get_relative_path(relative))
-        if local:
-            context["localsiteurl"] = local
-    memo.claim(relative, key, path)
-    memo.kept += 1
-
-
-def _page_names(writer, name, url, paginated, template_name, kwargs) -> list[str]:
-    """The files a paginated ``write_file`` call writes, named as Pelican names them."""
-    if paginated is None:
-        paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
-    per_page = (
-        writer.settings["PAGINATED_TEMPLATES"][template_name]
-        or writer.settings["DEFAULT_PAGINATION"]
-    )
-    first = next(iter(paginated.values()))
-    paginator = writers.Paginator(name, url, first, writer.settings, per_page)
-    return [paginator.page(number).save_as for number in range(1, paginator.num_pages + 1)]
-
-
-def _write_listing(writer, memo, call, name, template, context, relative_urls, paginated,
-                   template_name, url, kwargs):  # fmt: skip
-    """A paginated listing: keep all its pages, or render them all.
-
-    Its pages are cut from the same lists, so they are keyed together: the key of the call (the
-    names its template reads, with the full lists) and of what pagination is computed from
-    (template name, URL, the lists paginated; per-page counts and URL patterns are settings, in
-    the cache stamp).  A tag, topic or source no new article belongs to keeps every page.
-    """
-    names = _page_names(writer, name, url, paginated, template_name, kwargs)
-    key = memo.key(name, template, context, kwargs, relative_urls)
-    if key is not None:
-        try:
-            extra = memo.digests.value((template_name, url, paginated))
-        except Unmemoizable:
-            key = None
-        else:
-            key = hashlib.blake2b(key + extra, digest_size=20).digest()
-    places = [_reusable(writer, memo, key, page) for page in names]
-    if key is not None and places and all(places):
-        for place in places:
-            _keep(writer, memo, key, place, context, relative_urls)
-        return None
-    result = call()
-    memo.rendered += len(names)
-    if key is not None:
-        for page in names:
-            memo.claim_written(writer.output_path, page, key)
-    return result
 
 
 def _wrap_write_file(original):
@@ -593,23 +507,40 @@ def _wrap_write_file(original):
             url=url,
             **kwargs,
         )
-        if memo is None or not name or override_output or signals.content_written.receivers:
+        if (
+            memo is None
+            or not name
+            or override_output
+            or signals.content_written.receivers
+            or _paginates(self, paginated, template_name, kwargs)
+        ):
             return call()
-        if _paginates(self, paginated, template_name, kwargs):
-            if _listed(self.settings, "stable_pages"):
-                # stable_pages writes each page of the listing on its own, through this wrapper.
-                return call()
-            return _write_listing(self, memo, call, name, template, context, relative_urls,
-                                  paginated, template_name, url, kwargs)  # fmt: skip
         key = memo.key(name, template, context, kwargs, relative_urls)
-        place = _reusable(self, memo, key, name)
-        if place is not None:
-            _keep(self, memo, key, place, context, relative_urls)
+        path = sanitised_join(self.output_path, name)
+        name = os.path.relpath(path, memo.output_path)
+        previous = memo.previous.get(name)
+        if (
+            key is not None
+            and previous is not None
+            and previous[0] == key
+            and path not in self._written_files
+            and path not in self._overridden_files
+            and _signature(path) == previous[1]
+        ):
+            # What Writer.write_file does besides rendering: remember the file as written and
+            # point Content objects' links at this page's depth.
+            self._written_files.add(path)
+            if relative_urls:
+                local = path_to_url(get_relative_path(name))
+                if local:
+                    context["localsiteurl"] = local
+            memo.claim(name, key, path)
+            memo.kept += 1
             return None
         result = call()
         memo.rendered += 1
         if key is not None:
-            memo.claim_written(self.output_path, name, key)
+            memo.claim(name, key, path)
         return result
 
     return write_file
