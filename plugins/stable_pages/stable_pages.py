@@ -71,9 +71,13 @@ class StablePaginator(Paginator):
 
     digest_once = True  # for fast_build's page memo: unchanged while the build runs
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: dict[int, StablePage] = {}
+
     def page(self, number: int) -> StablePage:
         """Return page ``number`` (1 = newest); the same object each time it is asked for."""
-        cached = self.__dict__.setdefault("_pages", {}).get(number)
+        cached = self._pages.get(number)
         if cached is not None:
             return cached
         count, size, pages = self.count, self.per_page or self.count, self.num_pages

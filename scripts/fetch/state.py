@@ -255,9 +255,9 @@ class State:
             self.db.execute(
                 "UPDATE urls SET status = 'captured', attempts = attempts + 1, last_error = NULL,"
                 " final_url = ?, warc_file = ?, warc_offset = ?, warc_end = ?, digest = ?,"
-                " captured_at = ?, updated_at = ?, imported = 0 WHERE key = ?",
+                " captured_at = ?, updated_at = ?, imported = ? WHERE key = ?",
                 (final_url, file, span.offset, span.end, digest,
-                 captured_at.isoformat(timespec="seconds"), now, key),
+                 captured_at.isoformat(timespec="seconds"), now, PENDING, key),
             )  # fmt: skip
             self.db.execute("UPDATE warc_files SET size = ? WHERE path = ?", (span.end, file))
 
@@ -301,7 +301,7 @@ class State:
             " AND u.kind = 'article'"
         )
         if only_pending:
-            sql += " AND u.imported = 0"
+            sql += f" AND u.imported = {PENDING}"
         rows = list(self.db.execute(sql + " ORDER BY u.captured_at, u.key"))
         for key, file, offset in rows:
             yield key, read_capture(self.resolve(file), offset)
