@@ -52,8 +52,10 @@ import io
 import logging
 import os
 import pickle
+import zoneinfo
 from typing import Any
 
+import dateutil.tz
 import jinja2
 import jinja2.meta
 from jinja2 import nodes
@@ -77,6 +79,7 @@ KNOWN_SOURCES = {
 # the output path, which is part of the key.
 RELATIVE_PER_PAGE = frozenset({"SITEURL", "localsiteurl"})
 _MISSING = b"\x00missing"
+_ABSENT = object()
 DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"  # Pelican 4.12's INTRASITE_LINK_REGEX
 
 
@@ -124,6 +127,46 @@ def _encode(value, table: dict) -> bytes:
     return buffer.getvalue()
 
 
+# Values digested without a pickler (most keywords of a page are strings, flags or numbers).
+_SCALARS = {str: b"s", bool: b"b", int: b"i", float: b"f", type(None): b"n"}
+
+
+def _scalar(value) -> bytes | None:
+    tag = _SCALARS.get(type(value))
+    if tag is None:
+        return None
+    text = value if tag == b"s" else repr(value)
+    return hashlib.blake2b(tag + text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+
+
+def _metadata_attribute(key: str) -> str:
+    """The attribute ``Content.__init__`` sets from a metadata key."""
+    return "override_" + key if key in ("save_as", "url") else key.lower()
+
+
+def _state(content) -> dict:
+    """A content object's attributes for its digest, metadata written once.
+
+    ``Content.__init__`` sets an attribute from every metadata item: the same object twice.
+    A metadata value that still *is* its attribute is written as that attribute's name (the
+    attribute's own digest covers it); one a plugin replaced is written as it is.
+    """
+    attributes = vars(content)
+    state = {k: v for k, v in attributes.items() if k not in ("_context", "settings")}
+    metadata = attributes.get("metadata")
+    if type(metadata) is dict:
+        state["metadata"] = {
+            key: (_SAME, name)
+            if (name := _metadata_attribute(key)) in attributes and attributes[name] is value
+            else value
+            for key, value in metadata.items()
+        }
+    return state
+
+
+_SAME = "\x00same-as-attribute"
+
+
 class Digests:
     """Digests of one build's values, each content object's computed once."""
 
@@ -151,12 +194,30 @@ class Digests:
         def wrapper(obj):
             return _ref, ("u", type(obj).__qualname__, obj.name, obj.slug)
 
-        wrappers = dict.fromkeys(_subclasses(URLWrapper), wrapper)
+        zones: dict[int, tuple] = {}
+
+        def zone(obj):
+            # Time zones whose text form is all they hold, written once a build: pickling
+            # dateutil's goes through Python code for every date of every article.
+            reduced = zones.get(id(obj))
+            if reduced is None:
+                reduced = zones[id(obj)] = (_ref, ("z", type(obj).__qualname__, repr(obj)))
+                self._keep.append(obj)
+            return reduced
+
+        common = {
+            **dict.fromkeys(_subclasses(URLWrapper), wrapper),
+            **dict.fromkeys((dateutil.tz.tzoffset, dateutil.tz.tzutc, zoneinfo.ZoneInfo), zone),
+        }
         contents = _subclasses(Content)
         return (
-            {**dict.fromkeys(contents, reference), **wrappers},
-            {**dict.fromkeys(contents, digest), **wrappers},
+            {**dict.fromkeys(contents, reference), **common},
+            {**dict.fromkeys(contents, digest), **common},
         )
+
+    def keep(self, value) -> None:
+        """Keep ``value`` alive for the build: digests cached by its id stay its own."""
+        self._keep.append(value)
 
     def _links_elsewhere(self, content) -> bool:
         """Tell whether the content's HTML or formatted metadata holds intrasite links."""
@@ -180,8 +241,7 @@ class Digests:
             if hasattr(content, "_get_content") or self._links_elsewhere(content):
                 raise Unmemoizable(f"{content.source_path}: content depends on other pages")
             self._refs = []
-            state = {k: v for k, v in vars(content).items() if k not in ("_context", "settings")}
-            data = _encode((type(content).__qualname__, state), self._by_reference)
+            data = _encode((type(content).__qualname__, _state(content)), self._by_reference)
             cached = (hashlib.blake2b(data, digest_size=20).digest(), tuple(self._refs))
             self._own[id(content)] = cached
             self._keep.append(content)
@@ -212,6 +272,9 @@ class Digests:
         """
         if isinstance(value, Content):
             return self.closure(value)
+        scalar = _scalar(value)
+        if scalar is not None:
+            return scalar
         once = getattr(type(value), "digest_once", False)
         if once:
             cached = self._once.get(id(value))
@@ -279,6 +342,7 @@ class TemplateReads:
                     raise Unmemoizable(f"{current} includes a template chosen at render time")
                 pending.append(referenced)
         self.names -= own
+        self.sorted_names = tuple(sorted(self.names))
         self.digest = digest.digest()
 
 
@@ -306,7 +370,8 @@ class PageMemo:
         self.claimed: dict[str, tuple[bytes, tuple]] = {}
         self.digests = Digests(settings)
         self.templates: dict[str, TemplateReads | None] = {}
-        self.context_digests: dict[tuple[str, int], bytes] = {}
+        self.context_digests: dict[tuple, bytes] = {}
+        self.value_digests: dict[int, bytes] = {}
         self.kept = self.rendered = 0
 
     def _take_record(self) -> dict[str, tuple[bytes, tuple]]:
@@ -382,7 +447,12 @@ class PageMemo:
         return self.templates[name]
 
     def key(self, name, template, context, kwargs, relative_urls) -> bytes | None:
-        """The page's key, or ``None`` when it cannot be known (the page is rendered)."""
+        """The page's key, or ``None`` when it cannot be known (the page is rendered).
+
+        The names a template reads from the shared context are digested together, once for
+        each set of values (by identity; the values are kept alive with the digest): the
+        listing and article pages of a build all read the same ones.
+        """
         env = template.environment
         reads = self.template_reads(env, template)
         if reads is None:
@@ -390,25 +460,47 @@ class PageMemo:
         digest = hashlib.blake2b(reads.digest, digest_size=20)
         digest.update(f"{name}\0{bool(relative_urls)}\0".encode("utf-8", "surrogatepass"))
         try:
-            for variable in sorted(reads.names):
-                digest.update(variable.encode() + b"\0")
+            from_context = []
+            for variable in reads.sorted_names:
                 if variable in kwargs:
+                    digest.update(variable.encode() + b"\0")
                     digest.update(self.digests.value(kwargs[variable]))
                 elif variable == "output_file" or (relative_urls and variable in RELATIVE_PER_PAGE):
-                    digest.update(b"per-page")  # a function of name and relative_urls
-                elif variable in context:
-                    value = context[variable]
-                    cached = self.context_digests.get((variable, id(value)))
-                    if cached is None:
-                        cached = self.digests.value(value)
-                        self.context_digests[(variable, id(value))] = cached
-                    digest.update(cached)
+                    digest.update(variable.encode() + b"\0per-page")  # from name, relative_urls
                 else:
-                    digest.update(_MISSING)
+                    from_context.append(variable)
+            digest.update(self._context_digest(tuple(from_context), context))
         except Unmemoizable as exc:
             logger.debug("fast_build: %s is rendered (%s)", name, exc)
             return None
         return digest.digest()
+
+    def _context_digest(self, names: tuple[str, ...], context) -> bytes:
+        values = tuple(context.get(variable, _ABSENT) for variable in names)
+        identity = (names, tuple(map(id, values)))
+        cached = self.context_digests.get(identity)
+        if cached is None:
+            digest = hashlib.blake2b(digest_size=20)
+            for variable, value in zip(names, values, strict=True):
+                digest.update(variable.encode() + b"\0")
+                digest.update(_MISSING if value is _ABSENT else self._context_value(value))
+            cached = self.context_digests[identity] = digest.digest()
+            self.digests.keep(values)
+        return cached
+
+    def _context_value(self, value) -> bytes:
+        cached = self.value_digests.get(id(value))
+        if cached is None:
+            cached = self.value_digests[id(value)] = self.digests.value(value)
+            self.digests.keep(value)
+        return cached
+
+    def relative(self, path: str) -> str:
+        """``path`` (absolute, normalised, inside the output) relative to the output folder."""
+        prefix = self.output_path + os.sep
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+        return os.path.relpath(path, self.output_path)
 
     def claim(self, name: str, key: bytes, path: str) -> None:
         signature = _signature(path)
@@ -494,19 +586,21 @@ def _wrap_write_file(original):
         **kwargs,
     ):
         memo = _memos.get(os.path.abspath(self.output_path))
-        call = functools.partial(
-            original,
-            self,
-            name,
-            template,
-            context,
-            relative_urls=relative_urls,
-            paginated=paginated,
-            template_name=template_name,
-            override_output=override_output,
-            url=url,
-            **kwargs,
-        )
+
+        def call():
+            return original(
+                self,
+                name,
+                template,
+                context,
+                relative_urls=relative_urls,
+                paginated=paginated,
+                template_name=template_name,
+                override_output=override_output,
+                url=url,
+                **kwargs,
+            )
+
         if (
             memo is None
             or not name
@@ -517,8 +611,8 @@ def _wrap_write_file(original):
             return call()
         key = memo.key(name, template, context, kwargs, relative_urls)
         path = sanitised_join(self.output_path, name)
-        name = os.path.relpath(path, memo.output_path)
-        previous = memo.previous.get(name)
+        relative = memo.relative(path)
+        previous = memo.previous.get(relative)
         if (
             key is not None
             and previous is not None
@@ -531,16 +625,16 @@ def _wrap_write_file(original):
             # point Content objects' links at this page's depth.
             self._written_files.add(path)
             if relative_urls:
-                local = path_to_url(get_relative_path(name))
+                local = path_to_url(get_relative_path(relative))
                 if local:
                     context["localsiteurl"] = local
-            memo.claim(name, key, path)
+            memo.claimed[relative] = previous
             memo.kept += 1
             return None
         result = call()
         memo.rendered += 1
         if key is not None:
-            memo.claim(name, key, path)
+            memo.claim(relative, key, path)
         return result
 
     return write_file
