@@ -212,10 +212,16 @@ def use_build_folder(settings) -> str | None:
 # --- Pelican's cache file -------------------------------------------------------------------
 
 
+_last_enabled: list = [None, False]  # (settings, answer) of the last question: asked per file
+
+
 def _enabled(cacher) -> bool:
     from .fast_build import enabled
 
-    return enabled(cacher.settings)
+    settings = cacher.settings
+    if _last_enabled[0] is not settings:
+        _last_enabled[:] = [settings, enabled(settings)]
+    return _last_enabled[1]
 
 
 def _wrap_get(original):

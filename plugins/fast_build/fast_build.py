@@ -12,7 +12,15 @@
 * ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
   library versions and plugin code, written atomically and pruned;
 * ``page_memo``: a rebuild keeps each page whose inputs (everything its templates read) are
-  those of the build that wrote it, instead of rendering it again.
+  those of the build that wrote it, instead of rendering it again;
+* the cyclic garbage collector paused while the content is read (``FAST_BUILD_GC``): reading
+  10,000 articles (or restoring them from the cache) allocates millions of objects that live
+  until the build ends, and Python's collector scans them again and again as they pile up —
+  ~1.2 s of an 8 s rebuild at 10,000 articles, ~2 s of a full build.  Once every generator has
+  its context the survivors are frozen (``gc.freeze``: moved out of the collector's reach, as
+  they would stay alive anyway) and collection resumes for what the output phase allocates; at
+  the end of the build they are handed back.  Cycles of garbage made while reading wait until
+  then (+8 MB peak at 10,000 articles).
 
 Like the other ClearPress plugins, handlers check that the current build lists the plugin:
 Pelican connects signals for the whole process and never disconnects them.
@@ -20,6 +28,7 @@ Pelican connects signals for the whole process and never disconnects them.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from pelican import signals
@@ -51,17 +60,49 @@ def freeze_urls(generator) -> None:
             article.override_url = article.url
 
 
+_gc_paused: list[bool] = []  # True while this plugin holds the collector off
+
+
+def pause_collector(settings) -> None:
+    """Hold the cyclic collector off while the build reads its content (see above)."""
+    if settings.get("FAST_BUILD_GC", True) and gc.isenabled() and not _gc_paused:
+        gc.disable()
+        _gc_paused.append(True)
+
+
+def resume_collector(_generators=None) -> None:
+    """``all_generators_finalized``: freeze what was read, collect what comes next."""
+    if _gc_paused:
+        _gc_paused.clear()
+        gc.freeze()
+        gc.enable()
+
+
+def release_frozen() -> None:
+    """At the end of a build, give frozen objects back to the collector (and re-enable it if a
+    build failed before its content was read)."""
+    resume_collector()
+    gc.unfreeze()
+
+
 def on_initialized(pelican) -> None:
     """Give the build its own, stamped cache folder; keep the pages that can be reused."""
     if enabled(pelican.settings):
         content_cache.use_build_folder(pelican.settings)
         page_memo.start(pelican)
+        pause_collector(pelican.settings)
+
+
+def on_all_generators_finalized(generators) -> None:
+    if generators and enabled(generators[0].settings):
+        resume_collector()
 
 
 def on_finalized(pelican) -> None:
     """Remove pages that are gone and record this build's pages."""
     if enabled(pelican.settings):
         page_memo.finish(pelican)
+        release_frozen()
 
 
 def register() -> None:
@@ -70,6 +111,7 @@ def register() -> None:
     content_cache.install()
     page_memo.install()
     signals.initialized.connect(on_initialized)
+    signals.all_generators_finalized.connect(on_all_generators_finalized)
     signals.finalized.connect(on_finalized)
     signals.readers_init.connect(on_readers_init)
     signals.article_generator_pretaxonomy.connect(freeze_urls)
