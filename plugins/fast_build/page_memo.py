@@ -131,6 +131,12 @@ def _encode(value, table: dict) -> bytes:
 _SCALARS = {str: b"s", bool: b"b", int: b"i", float: b"f", type(None): b"n"}
 
 
+def _hash(data: bytes) -> bytes:
+    """Digest of an encoded value: SHA-256, which CPUs with SHA instructions (this machine's)
+    compute about twice as fast as BLAKE2b on the kilobytes an article's state takes."""
+    return hashlib.sha256(data).digest()
+
+
 def _scalar(value) -> bytes | None:
     tag = _SCALARS.get(type(value))
     if tag is None:
@@ -242,7 +248,7 @@ class Digests:
                 raise Unmemoizable(f"{content.source_path}: content depends on other pages")
             self._refs = []
             data = _encode((type(content).__qualname__, _state(content)), self._by_reference)
-            cached = (hashlib.blake2b(data, digest_size=20).digest(), tuple(self._refs))
+            cached = (_hash(data), tuple(self._refs))
             self._own[id(content)] = cached
             self._keep.append(content)
         return cached
@@ -280,7 +286,7 @@ class Digests:
             cached = self._once.get(id(value))
             if cached is not None:
                 return cached
-        digest = hashlib.blake2b(_encode(value, self._by_digest), digest_size=20).digest()
+        digest = _hash(_encode(value, self._by_digest))
         if once:
             self._once[id(value)] = digest
             self._keep.append(value)

@@ -86,7 +86,7 @@ def digest(title: str, content: str, source: str) -> str:
     """Return the cache key of one article's searchable text."""
     parts = (str(VERSION), CODE, title, content, source)
     data = "\x00".join(parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hashlib.sha256(data).hexdigest()[:32]  # SHA-256: 2x BLAKE2b with SHA instructions
 
 
 def remember_articles(generator) -> None:
