@@ -365,6 +365,33 @@ def test_newer_articles_are_added_to_the_previous_postings(archive, tmp_path):
     assert index_files(tmp_path / "again") == index_files(tmp_path / "again-cold")
 
 
+BACK_DATED = """Title: Hồ sơ cũ về cầu Rồng được công bố lại
+Date: 2019-03-02 09:00
+Category: Thời sự
+Source: danang.gov.vn
+Captured: 2032-01-05 10:00+07:00
+
+Cầu Rồng ở Đà Nẵng khánh thành năm 2013; hồ sơ thiết kế được công bố lại.
+"""
+
+
+def test_a_back_dated_story_captured_later_is_added_to_the_previous_postings(archive, tmp_path):
+    """Documents go in capture order: a story dated years back but captured after everything
+    else comes last, so the rebuild indexes it alone (in date order it came first, and every
+    document was indexed again)."""
+    content = tmp_path / "content"
+    shutil.copytree(archive, content)
+    cache = tmp_path / "cache"
+    build(content, tmp_path / "before", cache)
+    (content / "thoi-su" / "cau-rong.md").write_text(BACK_DATED, encoding="utf-8")
+    build(content, tmp_path / "warm", cache)
+    assert taken_over_and_cached() == (60, 0)
+    build(content, tmp_path / "cold", tmp_path / "fresh-cache")
+    assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
+    records = json.loads(index_files(tmp_path / "cold")["d/12.json"])
+    assert records[0][1] == "Hồ sơ cũ về cầu Rồng được công bố lại"  # document 60, the last
+
+
 def test_with_the_project_settings_the_cache_follows_the_content_cache(archive, tmp_path):
     if "fast_build" not in plugins():
         pytest.skip("plugins/fast_build (which switches the content cache on) is not installed")

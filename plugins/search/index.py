@@ -7,7 +7,7 @@ Layout under the index folder (``search/data/`` of the site), format version ``V
     t/<k>.json     {term: postings, …} for the terms whose CRC-32 (of the UTF-8 term) mod T is k
     d/<k>.json     [[url, title, date, topic, excerpt], …] for documents k·D … k·D + D − 1
 
-Documents are numbered 0 … N − 1 in the order the plugin adds them (oldest first).  ``lengths`` has one character
+Documents are numbered 0 … N − 1 in the order the plugin adds them (capture order).  ``lengths`` has one character
 per document: its length in syllables, ``round(4·log2(1 + length))`` as a base-64 digit.
 
 Postings are a string of base-64 digits (``ALPHABET``, URL-safe, never escaped in JSON): for

@@ -12,9 +12,10 @@ live beside each other in ``CACHE_PATH`` and are on when Pelican's ``CACHE_CONTE
 
 - ``search-v<version>.pack`` (``cache.py``): each article's terms, under a digest of its title,
   HTML and source and of this plugin's code, so only new or changed articles are tokenised;
-- ``search-v<version>.pack.state``: the last build's postings.  Articles are numbered oldest
-  first, so when a build's articles are the last build's plus newer ones, it takes the
-  postings over and adds only the new articles (``IndexBuilder.resume``).
+- ``search-v<version>.pack.state``: the last build's postings.  Articles are numbered in the
+  order they were captured, so when a build's articles are the last build's plus newly
+  captured ones, it takes the postings over and adds only the new articles
+  (``IndexBuilder.resume``).
 
 Index files that already hold the right bytes (output kept between builds) are not rewritten.
 """
@@ -27,7 +28,7 @@ import os
 import sys
 import time
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pelican import signals
 
@@ -95,15 +96,36 @@ def remember_articles(generator) -> None:
         _articles[id(generator.settings)] = list(generator.articles)
 
 
-def _documents(articles) -> list[tuple]:
-    """Return (article, title, source, key) per article: oldest first, then by URL, URLs once.
+def _captured(article) -> float:
+    """When the article was captured (its ``Captured``), else its date, as a timestamp.
 
-    Oldest first, so that new articles, mostly the newest, come last and a rebuild can take
-    over the previous build's postings (``IndexBuilder.resume``).
+    Only an order: a time without a zone is read as UTC, so the order is the same on every
+    machine.
+    """
+    raw = article.metadata.get("captured")
+    if isinstance(raw, str):
+        try:
+            when = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+        else:
+            return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return article.date.timestamp()
+
+
+def _documents(articles) -> list[tuple]:
+    """Return (article, title, source, key) per article in capture order, URLs once.
+
+    Captured first, first: every import captures what it adds after everything captured
+    before, so the articles of a rebuild are the previous build's followed by the new ones —
+    back-dated or back-filled stories too — and the rebuild takes over the previous build's
+    postings (``IndexBuilder.resume``) and indexes only the new articles.  (In date order, one
+    story dated before the newest indexed one meant indexing everything again.)  Articles
+    without a readable ``Captured`` are placed by their date; ties go by URL.
     """
     documents = []
     seen = set()
-    for article in sorted(articles, key=lambda a: (a.date.timestamp(), a.url)):
+    for article in sorted(articles, key=lambda a: (_captured(a), a.url)):
         if article.url in seen:
             logger.warning("search: %s is indexed once, for its first article", article.url)
             continue

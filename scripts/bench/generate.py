@@ -132,18 +132,29 @@ def _when(rng: random.Random) -> datetime:
     return _EPOCH + timedelta(minutes=rng.randrange(_SPAN_MINUTES))
 
 
+# Additions are captured from here on: after the news day and the latest capture of the archive.
+_ADDED = _EPOCH + timedelta(minutes=_SPAN_MINUTES, days=5)
+
+
 def _news_day(date: datetime) -> datetime:
     """Move a drawn date to the day after the archive's span, keeping its time of day."""
     return _EPOCH + timedelta(minutes=_SPAN_MINUTES) + (date - _EPOCH) % timedelta(days=1)
 
 
 def _story(
-    seed: int, index: int, slug_taken: set[str], styles: tuple[str, ...], news: bool = False
+    seed: int,
+    index: int,
+    slug_taken: set[str],
+    styles: tuple[str, ...],
+    news: bool = False,
+    added: bool = False,
 ) -> Story:
     """Draw item ``index``; ``slug_taken`` holds the slugs of items before it (and is updated).
 
     ``news``: the item is today's news (dated the day after the archive's span) rather than a
-    story from anywhere in the span; every other draw is the same.
+    story from anywhere in the span; every other draw is the same.  ``added``: the item is
+    added to an existing archive, so it was captured when it was added — after everything
+    captured before it, whatever its date (see :func:`stories`).
     """
     rng = random.Random(f"clearpress-bench:{seed}:{index}")
     title = _title(rng)
@@ -160,6 +171,8 @@ def _story(
     if news:
         date = _news_day(date)
     captured = date + timedelta(minutes=rng.randrange(30, 3 * 24 * 60))
+    if added:
+        captured = _ADDED + timedelta(minutes=index)
     modified = date + timedelta(hours=rng.randrange(1, 48)) if rng.random() < 0.2 else None
     authors = (_person(rng),) if rng.random() < 0.7 else ()
     tags = tuple(dict.fromkeys(rng.choices(_TAG_POOL, weights=_TAG_WEIGHTS, k=rng.randint(1, 5))))
@@ -201,11 +214,15 @@ def stories(
     """Yield items ``start`` … ``start + n - 1`` (earlier ones are drawn only to reserve slugs).
 
     ``news``: the yielded items are dated after the whole archive, as a daily import's are;
-    without it they fall anywhere in the archive's seven years (a back-fill).
+    without it they fall anywhere in the archive's seven years (a back-fill).  Items after
+    ``start`` > 0 are additions to an archive of ``start`` items: each is captured when it is
+    added (``Captured`` after every earlier item's, a minute per item), as an import stamps
+    what it captures, whatever the story's date.
     """
     taken: set[str] = set()
     for index in range(start + n):
-        story = _story(seed, index, taken, styles, news and index >= start)
+        yielded = index >= start
+        story = _story(seed, index, taken, styles, news and yielded, yielded and start > 0)
         if index >= start:
             yield story
 
