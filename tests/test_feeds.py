@@ -803,3 +803,58 @@ def test_site_relative_lead_image_resolves_from_the_site_root(tmp_path):
     (enclosure,) = entry.enclosures
     assert enclosure.href == f"{SITEURL}/images/{image}"
     assert int(enclosure.length) == (TEST_DATA / "images" / image).stat().st_size
+
+
+class _SeenMetadata(dict):
+    """Metadata that notes every key read from it."""
+
+    def __init__(self, data: dict, seen: set[str]) -> None:
+        super().__init__(data)
+        self.seen = seen
+
+    def get(self, key, default=None):
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self.seen.add(key)
+        return super().__contains__(key)
+
+
+def test_the_story_cache_keys_on_every_metadata_item_identify_reads():
+    """topic_feeds caches identify()'s Story under a key of the metadata items it reads; an
+    item read but not in IDENTIFY_READS_METADATA would serve stale stories."""
+    from types import SimpleNamespace
+
+    from pelican.utils import SafeDatetime
+    from topic_feeds.items import IDENTIFY_READS_METADATA, Site, identify
+
+    site = Site("https://tin.example", "Tin", "vi", {"hanoi.gov.vn": "excerpt"}, 100_000)
+    when = SafeDatetime(2025, 3, 1, 8, 0).astimezone()
+    variants = [
+        {
+            "date": when,
+            "source": "hanoi.gov.vn",
+            "source_url": "https://hanoi.gov.vn/a-1.htm",
+            "via_url": "https://tinhot.example/a.html",
+            "captured": "2025-03-02 09:00+07:00",
+        },
+        {"date": None, "captured": "2025-03-02 09:00+07:00", "modified": when},
+        {"date": "không phải ngày", "source_url": "ftp://sai.example/x", "modified": "sai"},
+        {"date": when, "modified": SafeDatetime(2020, 1, 1).astimezone(), "source": "Báo A"},
+    ]
+    seen: set[str] = set()
+    for number, metadata in enumerate(variants):
+        article = SimpleNamespace(
+            title=f"Bài {number}", date=metadata.get("date"), modified=metadata.get("modified"),
+            _content="<p>Nội dung bài.</p>", source_path=f"/c/bai-{number}.md",
+            relative_source_path=f"bai-{number}.md",
+            category=SimpleNamespace(name="Thời sự", slug="thoi-su"),
+            metadata=_SeenMetadata(metadata, seen),
+        )  # fmt: skip
+        identify(article, site)
+    assert seen and seen <= set(IDENTIFY_READS_METADATA), seen - set(IDENTIFY_READS_METADATA)

@@ -456,3 +456,26 @@ def test_a_module_change_invalidates_the_cache_key():
     assert key != search_plugin.digest("Tiêu đề", "<p>Nội dung.</p>", "hanoi.gov.vn")
     assert len(search_plugin.CODE) == 16 and search_index.VERSION >= 1
     assert Path(search_text.__file__).name == "text.py"
+
+
+def test_the_reader_html_gives_the_terms_of_the_rendered_content(tmp_path):
+    """The index reads ``_content`` (no link rewriting); Pelican's rewriting of intrasite links
+    touches URL attributes only, so the visible words are the same."""
+    from pelican.contents import Article
+    from pelican.settings import read_settings
+
+    from tests.sitebuild import ROOT
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
+    context = {"generated_content": {}, "static_content": {}, "localsiteurl": ""}
+    html = (
+        '<p>Xem <a href="{filename}/khac.md">bài về Đà Nẵng</a>, <a href="{tag}cau-rong">'
+        'thẻ</a> và ảnh <img src="{static}/images/cau.jpg" alt="Cầu Rồng"></p>'
+    )
+    article = Article(
+        html, metadata={"title": "Cầu", "slug": "cau"}, settings=settings,
+        source_path=str(tmp_path / "cau.md"), context=context,
+    )  # fmt: skip
+    assert article.content != html  # Pelican did rewrite the links
+    assert search_plugin._html(article) == html
+    assert search_text.visible_words(article.content) == search_text.visible_words(html)

@@ -216,6 +216,11 @@ def content_fingerprint(title: str, raw_html: str) -> str:
     return hashlib.sha256(fingerprint_text(title, raw_html).encode("utf-8")).hexdigest()
 
 
+# The metadata items identify() reads (through _dates and _provenance): the feeds' story cache
+# keys on exactly these.
+IDENTIFY_READS_METADATA = ("captured", "date", "modified", "source", "source_url", "via_url")
+
+
 def identify(
     article, site: Site, fingerprint: Callable[[str, str], str] = content_fingerprint
 ) -> Story | None:

@@ -24,6 +24,7 @@ from .catalog import FeedInfo, fallback_template_source, opml_bytes
 from .config import SETTING, merge_settings
 from .identity import deduplicate
 from .items import (
+    IDENTIFY_READS_METADATA,
     FeedItem,
     Site,
     Story,
@@ -163,8 +164,9 @@ class TopicFeedsGenerator(Generator):
                 cache.put("fp", key, value)
             return value
 
+        site_key = repr(site)
         found = [
-            _identify_cached(cache, article, site, fingerprint)
+            _identify_cached(cache, article, site, fingerprint, site_key)
             for article in self.context.get("articles", [])
         ]
         stories = sorted(
@@ -225,21 +227,28 @@ class TopicFeedsGenerator(Generator):
         )
 
 
-def _identify_cached(cache: FeedCache, article, site: Site, fingerprint) -> Story | None:
+def _identify_cached(
+    cache: FeedCache, article, site: Site, fingerprint, site_key: str = ""
+) -> Story | None:
     """Return :func:`identify`'s Story of ``article``, from the cache when its inputs match.
 
-    The key holds everything ``identify`` reads: the article's metadata as read, the dates,
-    topic and policy Pelican and the importer derived from it, its path and text, and the site.  Warnings are replayed on a hit, as for rendered items.
+    The key holds everything ``identify`` reads: the metadata items it looks at
+    (``IDENTIFY_READS_METADATA``; tests/test_feeds.py fails if it reads another), the dates,
+    topic and policy Pelican and the importer derived from them, its path and text, and the
+    site (``site_key``: ``repr(site)``, computed once a build).  Warnings are replayed on a hit,
+    as for rendered items.
     """
+    site_key = site_key or repr(site)
     if not cache.enabled:
         return identify(article, site, fingerprint)
     category = getattr(article, "category", None)
     raw = getattr(article, "_content", None) or article.content
+    metadata = article.metadata
     key = key_of(
         "story",
-        repr(site),
+        site_key,
         getattr(article, "relative_source_path", None) or str(article.source_path),
-        repr(sorted(article.metadata.items(), key=lambda item: item[0])),
+        repr([metadata.get(name) for name in IDENTIFY_READS_METADATA]),
         repr(getattr(article, "title", None)),
         repr(getattr(article, "date", None)),
         repr(getattr(article, "modified", None)),
