@@ -122,9 +122,10 @@ def test_rate_limit_is_never_exceeded(site, tmp_path):
     # machine) makes a short gap to the next, on-time one.  The spacing itself is the typical
     # gap; the windows below bound how many requests can ever arrive together.
     assert gaps[len(gaps) // 2] >= 1 / rate - 0.01
-    # No one-second window (less the jitter allowance) holds more than `rate` requests.
+    # No one-second window holds more than `rate` requests, give or take the one a late pickup
+    # moved into it (a fetcher that bursts puts many more there).
     for start in times:
-        assert sum(start <= t < start + 1 - 0.03 for t in times) <= rate
+        assert sum(start <= t < start + 1 for t in times) <= rate + 1
     observed = (len(times) - 1) / (times[-1] - times[0])
     print(f"observed {observed:.2f} requests/s, min gap {min(gaps):.3f}s, limit {rate}/s")
     assert observed <= rate * 1.01
