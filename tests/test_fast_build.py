@@ -316,3 +316,28 @@ def test_a_snapshot_that_cannot_be_bound_to_this_build_is_a_miss(tmp_path: Path)
     assert foreign is not None and article_cache.restore(foreign, settings, context) is None
     assert article_cache.restore((entry[0], entry[1][:-7]), settings, context) is None
     assert article_cache.restore((entry[0], b"not a pickle"), settings, context) is None
+
+
+def test_the_garbage_collector_is_back_as_it_was_after_a_build(archive, tmp_path) -> None:
+    """fast_build pauses the collector while content is read and freezes what was read; after
+    the build it is enabled and nothing stays frozen (in-process builds: tests, autoreload)."""
+    import gc
+
+    from pelican import signals
+
+    paused: list[bool] = []
+
+    def during(generators) -> None:
+        paused.append(gc.isenabled())
+
+    signals.article_generator_finalized.connect(during)
+    try:
+        built = build_site(tmp_path / "out", archive, PLUGINS=plugins())
+    finally:
+        signals.article_generator_finalized.disconnect(during)
+    assert not built.messages(level=40)
+    assert paused and not any(paused)  # off while the articles were read
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    off = build_site(tmp_path / "off", archive, PLUGINS=plugins(), FAST_BUILD_GC=False)
+    assert not off.messages(level=40) and gc.isenabled()
+    assert _tree(off.output) == _tree(built.output)

@@ -94,6 +94,7 @@ def on_initialized(pelican) -> None:
 
 
 def on_all_generators_finalized(generators) -> None:
+    """Every generator has its context: the content is read; let the collector run again."""
     if generators and enabled(generators[0].settings):
         resume_collector()
 
