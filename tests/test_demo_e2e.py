@@ -96,3 +96,26 @@ def test_article_page_shows_provenance(demo_site):
         if soup.select_one('a[href^="https://hanoi.gov.vn/"], a[href*=".gov.vn/"]'):
             with_original += 1
     assert with_original >= 10
+
+
+def test_what_make_site_imports_is_ignored_by_git(demo_site):
+    """`make site` imports the demo into content/; .gitignore names each file it writes, so the
+    demo is never committed with an operator's archive (and nothing else there is ignored)."""
+    content, _, _ = demo_site
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    written = sorted(
+        f"content/{p.relative_to(content).as_posix()}" for p in content.rglob("*") if p.is_file()
+    )
+    assert written
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(written),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert sorted(result.stdout.split()) == written
+    mine = ["content/thoi-su/2031/bai-cua-toi.md", "content/images/0123456789abcdef01234567.jpg"]
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(mine),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout == ""
