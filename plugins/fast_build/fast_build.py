@@ -70,8 +70,8 @@ def pause_collector(settings) -> None:
         _gc_paused.append(True)
 
 
-def resume_collector(_generators=None) -> None:
-    """``all_generators_finalized``: freeze what was read, collect what comes next."""
+def resume_collector() -> None:
+    """Freeze what was read and let the collector run on what comes next."""
     if _gc_paused:
         _gc_paused.clear()
         gc.freeze()

@@ -142,12 +142,15 @@ def _scalar(value) -> bytes | None:
     if tag is None:
         return None
     text = value if tag == b"s" else repr(value)
-    return hashlib.blake2b(tag + text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    return _hash(tag + text.encode("utf-8", "surrogatepass"))
 
 
 def _metadata_attribute(key: str) -> str:
     """The attribute ``Content.__init__`` sets from a metadata key."""
     return "override_" + key if key in ("save_as", "url") else key.lower()
+
+
+_SAME = "\x00same-as-attribute"
 
 
 def _state(content) -> dict:
@@ -168,9 +171,6 @@ def _state(content) -> dict:
             for key, value in metadata.items()
         }
     return state
-
-
-_SAME = "\x00same-as-attribute"
 
 
 class Digests:

@@ -228,7 +228,7 @@ class TopicFeedsGenerator(Generator):
 
 
 def _identify_cached(
-    cache: FeedCache, article, site: Site, fingerprint, site_key: str = ""
+    cache: FeedCache, article, site: Site, fingerprint, site_key: str
 ) -> Story | None:
     """Return :func:`identify`'s Story of ``article``, from the cache when its inputs match.
 
@@ -238,7 +238,6 @@ def _identify_cached(
     site (``site_key``: ``repr(site)``, computed once a build).  Warnings are replayed on a hit,
     as for rendered items.
     """
-    site_key = site_key or repr(site)
     if not cache.enabled:
         return identify(article, site, fingerprint)
     category = getattr(article, "category", None)
