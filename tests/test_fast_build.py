@@ -102,6 +102,44 @@ def test_translation_grouping_returns_what_pelican_returns() -> None:
         assert {id(i): [id(t) for t in i.translations] for i in twin} == expected_translations
 
 
+def test_relative_source_path_memo_answers_as_pelican(tmp_path: Path, monkeypatch) -> None:
+    from pelican.contents import Content
+
+    original = Content.get_relative_source_path.__wrapped__
+    memoized = pelican_fixes._wrap_relative_source_path(original)
+    monkeypatch.chdir(tmp_path)
+    roots = [
+        str(tmp_path / "content"),
+        str(tmp_path / "content") + "/",
+        "content",
+        "./content/../content",
+    ]
+    paths = [
+        None, "a.md", "tin/2024/a.md", str(tmp_path / "content/tin/a.md"),
+        str(tmp_path / "content/tin/../b.md"), str(tmp_path / "other/c.md"), "../x.md",
+        str(tmp_path / "content//tin/./d.md"),
+    ]  # fmt: skip
+
+    class Item(Content):
+        def __init__(self, settings, source_path) -> None:
+            self.settings, self.source_path = settings, source_path
+
+    for root in roots:
+        settings = {"PATH": root, "PLUGINS": ["fast_build"]}
+        for own in paths:
+            for given in paths:
+                item = Item(settings, own)
+                for _ in range(2):  # the second answer comes from the memo
+                    assert memoized(item, given) == original(item, given), (root, own, given)
+    # The same source path under another PATH (same settings dict) gets that PATH's answer.
+    settings = {"PATH": "/srv/a", "PLUGINS": ["fast_build"]}
+    item = Item(settings, "/srv/a/x/y.md")
+    answers = [memoized(item)]
+    settings["PATH"] = "/srv/a/x"
+    answers.append(memoized(item))
+    assert answers == ["x/y.md", "y.md"]
+
+
 def test_captured_parser_agrees_with_pelicans_get_date() -> None:
     rng = random.Random(7)
     values = [
