@@ -261,6 +261,48 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     assert len(folders) == 1 and (folders[0] / "ArticlesGenerator").is_file()
 
 
+def test_cleaning_the_output_keeps_recorded_pages_and_removes_what_it_empties(tmp_path) -> None:
+    from fast_build import page_memo
+
+    out = tmp_path / "out"
+    files = [
+        "kept/2024/page.html", "gone/2024/a/page.html", "half/kept.html", "half/gone.html",
+        "keep-me/old/x.txt", "search/data/d/1.json", "top.html",
+    ]  # fmt: skip
+    for name in files:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(name, encoding="utf-8")
+    for folder in ["empty/deeper/deepest", "kept/2024/empty", "keep-me/empty", "search/empty"]:
+        (out / folder).mkdir(parents=True)
+    (out / "linked").symlink_to(out / "kept", target_is_directory=True)
+    memo = page_memo.PageMemo(
+        {"CACHE_PATH": str(tmp_path / "cache")}, str(out), ["keep-me"], managed=["search"]
+    )
+    for name in ["kept/2024/page.html", "half/kept.html", "top.html"]:
+        memo.previous[name] = (b"key", page_memo._signature(str(out / name)))
+    memo.previous["gone/2024/a/page.html"] = (b"key", (0, 0, 0))  # changed since: not kept
+    memo.clean_output()
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    assert left == [
+        "half", "half/kept.html", "keep-me", "keep-me/empty", "keep-me/old", "keep-me/old/x.txt",
+        "kept", "kept/2024", "kept/2024/page.html", "search", "search/data", "search/data/d",
+        "search/data/d/1.json", "search/empty", "top.html",
+    ]  # fmt: skip
+    assert sorted(memo.previous) == ["half/kept.html", "kept/2024/page.html", "top.html"]
+    # At the end of the build a recorded page nobody wrote is deleted, and the folders it leaves
+    # empty with it.
+    (tmp_path / "cache").mkdir()
+    for name in ["half/kept.html", "top.html"]:
+        memo.claim(name, b"key", str(out / name))
+    memo.finish()
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    left = [name for name in left if not name.startswith("keep-me")]
+    assert left == [
+        "half", "half/kept.html", "search", "search/data", "search/data/d",
+        "search/data/d/1.json", "search/empty", "top.html",
+    ]  # fmt: skip
+
+
 def test_a_settings_change_empties_the_cache(archive, tmp_path, caplog) -> None:
     caplog.set_level(logging.INFO, logger="fast_build")
     content = tmp_path / "content"

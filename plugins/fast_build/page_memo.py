@@ -403,7 +403,8 @@ class PageMemo:
         return record if isinstance(record, dict) else {}
 
     def clean_output(self) -> None:
-        """Delete the output but the retained names and the recorded, untouched pages."""
+        """Delete the output but the retained names and the recorded, untouched pages; then remove
+        the folders this left empty (and empty folders met on the way), deepest first."""
         keep = {
             path
             for path, (_key, signature) in self.previous.items()
@@ -412,6 +413,7 @@ class PageMemo:
         self.previous = {path: self.previous[path] for path in keep}
         if not os.path.isdir(self.output_path):
             return
+        maybe_empty = []
         for parent, dirs, files in os.walk(self.output_path, topdown=True):
             relative = os.path.relpath(parent, self.output_path)
             if relative == ".":
@@ -420,32 +422,34 @@ class PageMemo:
             dirs[:] = [
                 d for d in dirs if os.path.normpath(os.path.join(relative, d)) not in self.managed
             ]
+            removed = not (dirs or files)
             for name in files:
                 path = os.path.join(parent, name)
                 rel = os.path.normpath(os.path.join(relative, name))
                 if rel not in keep:
                     os.unlink(path)
+                    removed = True
             for name in list(dirs):
                 path = os.path.join(parent, name)
                 if os.path.islink(path):
                     os.unlink(path)
                     dirs.remove(name)
-        self._remove_empty_dirs(self.output_path, top=True)
+                    removed = True
+            if removed:
+                maybe_empty.append(parent)
+        self._remove_empty_dirs(maybe_empty)
 
-    def _remove_empty_dirs(self, folder: str, top: bool = False) -> bool:
-        """Remove empty folders below ``folder`` (retained names at the top stay)."""
-        empty = True
-        for entry in os.scandir(folder):
-            if top and entry.name in self.retention:
-                empty = False
-            elif entry.is_dir(follow_symlinks=False):
-                if not self._remove_empty_dirs(entry.path):
-                    empty = False
-            else:
-                empty = False
-        if empty and not top:
-            os.rmdir(folder)
-        return empty
+    def _remove_empty_dirs(self, folders: list[str]) -> None:
+        """Remove each of ``folders`` that is empty, and then its parents while they are
+        (never the output folder itself).  Only folders the clean-up deleted something from
+        (or found empty) can be empty now: the others are not listed again."""
+        for folder in sorted(folders, key=len, reverse=True):
+            while folder != self.output_path and folder.startswith(self.output_path + os.sep):
+                try:
+                    os.rmdir(folder)
+                except OSError:  # not empty (or already gone with a child's walk up)
+                    break
+                folder = os.path.dirname(folder)
 
     def template_reads(self, env, template) -> TemplateReads | None:
         name = template.name
@@ -523,14 +527,15 @@ class PageMemo:
 
     def finish(self) -> None:
         """Delete recorded pages nobody wrote this time; record this build's pages."""
+        emptied = []
         for name, (_key, signature) in self.previous.items():
             if name in self.claimed:
                 continue
             path = os.path.join(self.output_path, name)
             if _signature(path) == signature:  # untouched by this build: a page that is gone
                 os.unlink(path)
-        if os.path.isdir(self.output_path):
-            self._remove_empty_dirs(self.output_path, top=True)
+                emptied.append(os.path.dirname(path))
+        self._remove_empty_dirs(emptied)
         record = {
             name: entry
             for name, entry in self.claimed.items()
