@@ -150,7 +150,9 @@ def _metadata_attribute(key: str) -> str:
     return "override_" + key if key in ("save_as", "url") else key.lower()
 
 
+_ATTRIBUTE_OF: dict[str, str] = {}  # metadata key -> _metadata_attribute(key), as met
 _SAME = "\x00same-as-attribute"
+_ABSENT = object()
 
 
 def _state(content) -> dict:
@@ -161,15 +163,19 @@ def _state(content) -> dict:
     attribute's own digest covers it); one a plugin replaced is written as it is.
     """
     attributes = vars(content)
-    state = {k: v for k, v in attributes.items() if k not in ("_context", "settings")}
+    state = attributes.copy()
+    state.pop("_context", None)
+    state.pop("settings", None)
     metadata = attributes.get("metadata")
     if type(metadata) is dict:
-        state["metadata"] = {
-            key: (_SAME, name)
-            if (name := _metadata_attribute(key)) in attributes and attributes[name] is value
-            else value
-            for key, value in metadata.items()
-        }
+        names, attribute = _ATTRIBUTE_OF, attributes.get
+        same = {}
+        for key, value in metadata.items():
+            name = names.get(key)
+            if name is None:
+                name = names[key] = _metadata_attribute(key)
+            same[key] = (_SAME, name) if attribute(name, _ABSENT) is value else value
+        state["metadata"] = same
     return state
 
 
