@@ -421,3 +421,42 @@ def test_the_garbage_collector_is_back_as_it_was_after_a_build(archive, tmp_path
     off = build_site(tmp_path / "off", archive, PLUGINS=plugins(), FAST_BUILD_GC=False)
     assert not off.messages(level=40) and gc.isenabled()
     assert _tree(off.output) == _tree(built.output)
+
+
+_EXIT_PROBE = """
+import sys
+sys.path.insert(0, {root!r})
+from tests.sitebuild import build_site, plugins
+
+class Freed:
+    def __init__(self, name):
+        self.name = name
+
+    def __del__(self):
+        print("freed", self.name, flush=True)
+
+built = build_site({out!r}, PLUGINS=plugins(), FAST_BUILD_GC={gc})
+assert not built.messages(level=40)
+print("built", flush=True)
+Freed("plain")
+loop = Freed("cycle")
+loop.me = loop  # garbage only the cyclic collector can free
+del loop
+"""
+
+
+@pytest.mark.parametrize("collector", [True, False])
+def test_the_final_collection_is_skipped_after_a_build(tmp_path, collector) -> None:
+    """After a build the process exits without the collector's last pass over the build's
+    reference cycles (FAST_BUILD_GC); with the setting off, Python's usual exit runs."""
+    import subprocess
+
+    probe = _EXIT_PROBE.format(root=str(ROOT), out=str(tmp_path / "out"), gc=collector)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    # The acyclic object is freed at once either way; the cycle waits for the final collection.
+    freed = lines[lines.index("built") + 1 :]
+    assert freed == (["freed plain"] if collector else ["freed plain", "freed cycle"])

@@ -20,7 +20,14 @@
   its context the survivors are frozen (``gc.freeze``: moved out of the collector's reach, as
   they would stay alive anyway) and collection resumes for what the output phase allocates; at
   the end of the build they are handed back.  Cycles of garbage made while reading wait until
-  then (+8 MB peak at 10,000 articles).
+  then (+8 MB peak at 10,000 articles).  The same setting skips the collector's last pass when
+  the process exits after a build: the build's objects are mostly reference cycles (each
+  article holds the shared context, which lists the articles), and the final collection walks
+  and frees them one by one — ~0.45 s of a 7 s rebuild at 10,000 articles, for memory the
+  operating system takes back at once.  So once a build has finished, an exit handler freezes
+  whatever is alive when the interpreter shuts down.  Python does not promise to run ``__del__``
+  for objects still alive at exit; files are closed with ``with`` blocks, and ``logging``
+  flushes its handlers in its own exit handler, which still runs.
 
 Like the other ClearPress plugins, handlers check that the current build lists the plugin:
 Pelican connects signals for the whole process and never disconnects them.
@@ -28,6 +35,7 @@ Pelican connects signals for the whole process and never disconnects them.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 
@@ -78,11 +86,17 @@ def resume_collector() -> None:
         gc.enable()
 
 
-def release_frozen() -> None:
+_exit_freeze: list[bool] = []  # True once the exit handler is registered
+
+
+def release_frozen(settings) -> None:
     """At the end of a build, give frozen objects back to the collector (and re-enable it if a
-    build failed before its content was read)."""
+    build failed before its content was read); have the process skip the final collection."""
     resume_collector()
     gc.unfreeze()
+    if settings.get("FAST_BUILD_GC", True) and not _exit_freeze:
+        atexit.register(gc.freeze)
+        _exit_freeze.append(True)
 
 
 def on_initialized(pelican) -> None:
@@ -103,7 +117,7 @@ def on_finalized(pelican) -> None:
     """Remove pages that are gone and record this build's pages."""
     if enabled(pelican.settings):
         page_memo.finish(pelican)
-        release_frozen()
+        release_frozen(pelican.settings)
 
 
 def register() -> None:
