@@ -346,6 +346,9 @@ def _read_articles(tmp_path: Path):
     generate.write_articles(content, 12, 5)
     for name, text in TRICKY.items():
         (content / name).write_text(text, encoding="utf-8")
+    (content / "draft.md").write_text(
+        "Title: Bản nháp\nDate: 2024-01-05 10:00\nStatus: draft\n\nChưa đăng.\n", encoding="utf-8"
+    )
     settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
     context: dict = {}
     generator = ArticlesGenerator(
@@ -383,6 +386,13 @@ def test_restored_article_is_the_article_a_fresh_read_gives(tmp_path: Path) -> N
         assert not hasattr(restored, "older_in_topic")
         assert restored.content == article.content and restored.url == article.url
         assert Digests(settings).own(restored)[0] == Digests(settings).own(article)[0]
+        # A published article's URL comes with it, as Pelican formats it; its file name is
+        # not kept (an override_save_as would let its page overwrite another).
+        formatted = article._expand_settings("url" if article.in_default_lang else "lang_url")
+        kept = vars(restored).get("override_url")
+        assert kept == (formatted if article.status == "published" else None)
+        assert not hasattr(restored, "override_save_as")
+    assert {a.status for a in articles} == {"published", "draft"}
 
 
 def test_a_snapshot_that_cannot_be_bound_to_this_build_is_a_miss(tmp_path: Path) -> None:

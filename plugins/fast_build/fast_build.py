@@ -8,7 +8,8 @@
   the neighbour links read them again — seconds at 10,000 articles).  Once the articles are
   read and sorted (``article_generator_pretaxonomy``) each published article's URL is stored as
   ``override_url``, Pelican's own per-article override (what a ``URL:`` metadata line sets), so
-  every later read returns the same string without formatting it again;
+  every later read returns the same string without formatting it again (an article read from
+  the cache comes with its URL already kept: article_cache.py);
 * ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
   library versions and plugin code, written atomically and pruned;
 * ``page_memo``: a rebuild keeps each page whose inputs (everything its templates read) are
