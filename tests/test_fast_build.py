@@ -105,7 +105,8 @@ def test_translation_grouping_returns_what_pelican_returns() -> None:
 def test_relative_source_path_memo_answers_as_pelican(tmp_path: Path, monkeypatch) -> None:
     from pelican.contents import Content
 
-    original = Content.get_relative_source_path.__wrapped__
+    method = Content.get_relative_source_path
+    original = getattr(method, "__wrapped__", method)
     memoized = pelican_fixes._wrap_relative_source_path(original)
     monkeypatch.chdir(tmp_path)
     roots = [
@@ -138,6 +139,32 @@ def test_relative_source_path_memo_answers_as_pelican(tmp_path: Path, monkeypatc
     settings["PATH"] = "/srv/a/x"
     answers.append(memoized(item))
     assert answers == ["x/y.md", "y.md"]
+
+
+def test_static_links_shortcut_answers_as_pelican() -> None:
+    from pelican.contents import Content
+
+    original = getattr(Content.get_static_links, "__wrapped__", Content.get_static_links)
+    shortcut = pelican_fixes._wrap_static_links(original)
+    texts = [
+        "<p>Không có liên kết nội bộ.</p>",
+        '<img src="{static}/images/a.jpg"> <a href="{filename}/b.md">b</a>',
+        '<img src="|static|images/c.jpg"> và <a href="|attach|d.pdf">d</a>',
+        "<p>Dấu { và | trong chữ, không phải liên kết.</p>",
+        '<img src="<<static>>/e.jpg">',
+    ]
+
+    class Item(Content):
+        def __init__(self, settings, text) -> None:
+            self.settings, self._content = settings, text
+            self.source_path = "/srv/content/tin/a.md"
+
+    for regex in [pelican_fixes.DEFAULT_INTRASITE, "<<(?P<what>.*?)>>"]:
+        settings = {"INTRASITE_LINK_REGEX": regex, "PATH": "/srv/content"}
+        for text in texts:
+            item = Item(settings, text)
+            assert shortcut(item) == original(item), (regex, text)
+    assert original(Item({**settings}, texts[-1])) == {"e.jpg"}  # the custom pattern is used
 
 
 def test_captured_parser_agrees_with_pelicans_get_date() -> None:

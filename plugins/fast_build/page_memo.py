@@ -67,7 +67,7 @@ from pelican.writers import Writer
 
 from scripts.store import replacing
 
-from .pelican_fixes import source_digest
+from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,6 @@ KNOWN_SOURCES = {
 RELATIVE_PER_PAGE = frozenset({"SITEURL", "localsiteurl"})
 _MISSING = b"\x00missing"
 _ABSENT = object()
-DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"  # Pelican 4.12's INTRASITE_LINK_REGEX
 
 
 class Unmemoizable(Exception):
