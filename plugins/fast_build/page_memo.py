@@ -151,7 +151,6 @@ def _metadata_attribute(key: str) -> str:
 
 _ATTRIBUTE_OF: dict[str, str] = {}  # metadata key -> _metadata_attribute(key), as met
 _SAME = "\x00same-as-attribute"
-_ABSENT = object()
 
 
 def _state(content) -> dict:
