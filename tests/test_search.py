@@ -270,6 +270,39 @@ def pack_contents(cache: Path) -> dict[str, tuple[int, int]]:
     return marshal.loads(data[offset : -TRAILER.size])
 
 
+def test_kept_entries_are_copied_in_runs_and_read_back_whole(tmp_path) -> None:
+    from search.cache import TermCache
+
+    path = str(tmp_path / "terms.pack")
+
+    def entry(n: int) -> tuple:
+        return (n, [f"t{n}", f"u{n}"], bytes([n % 16 + 1, 1]), f"đoạn {n} " * (n % 7))
+
+    first = TermCache(path)
+    for n in range(40):
+        first.put(f"k{n}", entry(n))
+    first.close()
+    # Back-to-back runs, a gap, a key asked twice, entries read or new between runs; small
+    # chunks so a run takes several reads.
+    second = TermCache(path)
+    order = [*range(12), *range(20, 30), 5, 12, 13, 35, 36, 37]
+    for n in order:
+        second.keep(f"k{n}")
+    assert second.get("k38") == entry(38)
+    second.put("new", entry(99))
+    for n in (39, 14, 15):
+        second.keep(f"k{n}")
+    second._copy_run(chunk=7)
+    second.close()
+    third = TermCache(path)
+    kept = sorted({*order, 38, 39, 14, 15})
+    assert sorted(third._contents) == sorted([f"k{n}" for n in kept] + ["new"])
+    for n in kept:
+        assert third.get(f"k{n}") == entry(n), n
+    assert third.get("new") == entry(99) and third.misses == 0
+    third.close()
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     """Sixty generated articles (25 topics, Vietnamese text)."""
