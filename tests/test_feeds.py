@@ -858,3 +858,41 @@ def test_the_story_cache_keys_on_every_metadata_item_identify_reads():
         )  # fmt: skip
         identify(article, site)
     assert seen and seen <= set(IDENTIFY_READS_METADATA), seen - set(IDENTIFY_READS_METADATA)
+
+
+def test_the_story_key_changes_with_every_input_identify_reads():
+    from types import SimpleNamespace
+
+    from pelican.utils import SafeDatetime
+    from topic_feeds.items import IDENTIFY_READS_METADATA
+    from topic_feeds.topic_feeds import story_key
+
+    when = SafeDatetime(2025, 3, 1, 8, 0).astimezone()
+
+    def article(**changes):
+        values = {
+            "title": "Bài viết", "date": when, "modified": None, "_content": "<p>Nội dung.</p>",
+            "source_path": "/c/bai.md", "relative_source_path": "bai.md",
+            "category": SimpleNamespace(name="Thời sự", slug="thoi-su"), "policy": "excerpt",
+            "metadata": {"source": "hanoi.gov.vn", "captured": "2025-03-02 09:00+07:00"},
+        }  # fmt: skip
+        values.update(changes)
+        return SimpleNamespace(**values)
+
+    base = story_key(article(), "site")
+    assert story_key(article(), "site") == base and len(base) == 20
+    variants = [
+        story_key(article(), "other site"),
+        story_key(article(title="Bài khác"), "site"),
+        story_key(article(date=SafeDatetime(2025, 3, 2, 8, 0).astimezone()), "site"),
+        story_key(article(modified=when), "site"),
+        story_key(article(_content="<p>Nội dung khác.</p>"), "site"),
+        story_key(article(relative_source_path="khac.md"), "site"),
+        story_key(article(category=SimpleNamespace(name="Thời sự", slug="thoi-su-2")), "site"),
+        story_key(article(policy="full"), "site"),
+        # The small inputs and the text do not run into each other.
+        story_key(article(title="Bài viết", _content="x<p>Nội dung.</p>"), "site"),
+    ]
+    for name in IDENTIFY_READS_METADATA:
+        variants.append(story_key(article(metadata={**article().metadata, name: "khác"}), "site"))
+    assert base not in variants and len(set(variants)) == len(variants)
