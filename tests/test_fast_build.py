@@ -102,12 +102,12 @@ def test_translation_grouping_returns_what_pelican_returns() -> None:
         assert {id(i): [id(t) for t in i.translations] for i in twin} == expected_translations
 
 
-def test_relative_source_path_memo_answers_as_pelican(tmp_path: Path, monkeypatch) -> None:
+def test_relative_source_path_shortcut_answers_as_pelican(tmp_path: Path, monkeypatch) -> None:
     from pelican.contents import Content
 
     method = Content.get_relative_source_path
     original = getattr(method, "__wrapped__", method)
-    memoized = pelican_fixes._wrap_relative_source_path(original)
+    shortcut = pelican_fixes._wrap_relative_source_path(original)
     monkeypatch.chdir(tmp_path)
     roots = [
         str(tmp_path / "content"),
@@ -130,14 +130,14 @@ def test_relative_source_path_memo_answers_as_pelican(tmp_path: Path, monkeypatc
         for own in paths:
             for given in paths:
                 item = Item(settings, own)
-                for _ in range(2):  # the second answer comes from the memo
-                    assert memoized(item, given) == original(item, given), (root, own, given)
+                for _ in range(2):  # asked again, the same answer
+                    assert shortcut(item, given) == original(item, given), (root, own, given)
     # The same source path under another PATH (same settings dict) gets that PATH's answer.
     settings = {"PATH": "/srv/a", "PLUGINS": ["fast_build"]}
     item = Item(settings, "/srv/a/x/y.md")
-    answers = [memoized(item)]
+    answers = [shortcut(item)]
     settings["PATH"] = "/srv/a/x"
-    answers.append(memoized(item))
+    answers.append(shortcut(item))
     assert answers == ["x/y.md", "y.md"]
 
 
