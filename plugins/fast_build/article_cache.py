@@ -72,7 +72,7 @@ def _settle_slugs(content: Content) -> None:
                 _ = item.slug
 
 
-def _settle_url(content: Content) -> None:
+def settle_url(content: Content) -> None:
     """Store a published article's URL with it.
 
     Pelican formats the URL from its pattern every time it is read (``url_format``: a copy of
@@ -80,7 +80,7 @@ def _settle_url(content: Content) -> None:
     an ``override_url``, which is what a ``URL:`` metadata line sets.  The URL depends only on
     the object's own metadata and the settings (the cache folder's stamp), so it is computed
     once, when the file is read, and kept as that override: the value the first use would
-    compute.  (fast_build's ``freeze_urls`` does the same for articles read without the cache.)
+    compute.  (fast_build's ``freeze_urls`` calls it for articles read without the cache.)
     Drafts and hidden articles are left as they are: their URL pattern depends on their status.
     The output file name is not kept the same way: an ``override_save_as`` also tells Pelican
     that the page may overwrite another one.
@@ -93,7 +93,7 @@ def _settle_url(content: Content) -> None:
 def snapshot(content: Content, settings, context) -> tuple[str, bytes] | None:
     """Return the cache entry for ``content`` as it is now, or ``None`` if it cannot be pickled."""
     _settle_slugs(content)
-    _settle_url(content)
+    settle_url(content)
     buffer = io.BytesIO()
     shared = {id(settings): "settings", id(context): "context"}
     try:

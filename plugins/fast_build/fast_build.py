@@ -43,6 +43,7 @@ import logging
 from pelican import signals
 
 from . import content_cache, page_memo, pelican_fixes
+from .article_cache import settle_url
 from .markdown_reader import use_reusing_reader
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,7 @@ def freeze_urls(generator) -> None:
     if not enabled(generator.settings):
         return
     for article in (*generator.articles, *generator.translations):
-        if not hasattr(article, "override_url"):
-            article.override_url = article.url
+        settle_url(article)
 
 
 _gc_paused: list[bool] = []  # True while this plugin holds the collector off
