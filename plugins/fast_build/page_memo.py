@@ -144,12 +144,12 @@ def _scalar(value) -> bytes | None:
     return _hash(tag + text.encode("utf-8", "surrogatepass"))
 
 
+@functools.cache
 def _metadata_attribute(key: str) -> str:
-    """The attribute ``Content.__init__`` sets from a metadata key."""
+    """The attribute ``Content.__init__`` sets from a metadata key (a handful of keys: cached)."""
     return "override_" + key if key in ("save_as", "url") else key.lower()
 
 
-_ATTRIBUTE_OF: dict[str, str] = {}  # metadata key -> _metadata_attribute(key), as met
 _SAME = "\x00same-as-attribute"
 
 
@@ -166,14 +166,13 @@ def _state(content) -> dict:
     state.pop("settings", None)
     metadata = attributes.get("metadata")
     if type(metadata) is dict:
-        names, attribute = _ATTRIBUTE_OF, attributes.get
-        same = {}
-        for key, value in metadata.items():
-            name = names.get(key)
-            if name is None:
-                name = names[key] = _metadata_attribute(key)
-            same[key] = (_SAME, name) if attribute(name, _ABSENT) is value else value
-        state["metadata"] = same
+        attribute = attributes.get
+        state["metadata"] = {
+            key: (_SAME, name)
+            if attribute(name := _metadata_attribute(key), _ABSENT) is value
+            else value
+            for key, value in metadata.items()
+        }
     return state
 
 
