@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from tests.sitebuild import ROOT, SITE_CONTENT, build_site, plugins
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from article_context.article_context import parse_captured
-from fast_build import pelican_fixes
+from fast_build import file_stamps, pelican_fixes
 from fast_build.markdown_reader import ReusingMarkdownReader
 
 # Files that exercise the Markdown extensions whose state reset() has to clear.
@@ -256,7 +257,12 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     cache = tmp_path / "cache"
     everything = plugins()
     assert "search" in everything  # its index folder is kept between builds (FAST_BUILD_KEEP)
-    first = build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
+    # Files count as unchanged since the first build (their change times are older than it
+    # started by more than file_stamps.RACY_NS), so the rebuild takes their stamps from the book.
+    started = time.time_ns() + 10 * file_stamps.RACY_NS
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(file_stamps.time, "time_ns", lambda: started)
+        first = build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
     assert not first.messages(level=40)
     before = _tree(first.output)
     meta = first.output / "search" / "data" / "meta.json"
@@ -269,6 +275,8 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     again = build_site(tmp_path / "a", content, PLUGINS=everything, CACHE_PATH=str(cache))
     counts = re.search(r"(\d+) pages kept as they were, (\d+) rendered", caplog.text)
     assert counts and int(counts[1]) > 50 and int(counts[2]) > 0, caplog.text[-2000:]
+    stamps = re.search(r"(\d+) file stamps reused, (\d+) computed", caplog.text)
+    assert stamps and int(stamps[1]) > 50 and int(stamps[2]) >= 7, caplog.text[-2000:]
     clean = build_site(
         tmp_path / "c", content, PLUGINS=everything, CACHE_PATH=str(tmp_path / "cold")
     )
@@ -286,6 +294,57 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     # The rebuild did use the cache: one folder for this content and output, reused.
     folders = [p for p in cache.iterdir() if p.is_dir()]
     assert len(folders) == 1 and (folders[0] / "ArticlesGenerator").is_file()
+
+
+def test_a_file_stamp_is_reused_only_while_the_file_shows_it_unchanged(tmp_path, monkeypatch):
+    """The stamp book answers without hashing for files whose status is as recorded long enough
+    after their last change, and hashes again a file changed just before the recording build, a
+    file rewritten in place with its size and modification time restored, a file replaced by
+    another, and everything when the book is unreadable."""
+    import hashlib
+    import os
+
+    files = {name: tmp_path / f"{name}.md" for name in ("same", "rewritten", "replaced")}
+    for name, path in files.items():
+        path.write_text(f"Title: {name}\n\nnội dung\n", encoding="utf-8")
+    hashed: list[str] = []
+
+    def sha(path: str) -> bytes:
+        hashed.append(Path(path).stem)
+        return hashlib.sha256(Path(path).read_bytes()).digest()
+
+    def build(seconds_later: int) -> file_stamps.StampBook:
+        """One build's use of the book, ``seconds_later`` after the files were written."""
+        hashed.clear()
+        clock = now + seconds_later * 1_000_000_000
+        monkeypatch.setattr(file_stamps.time, "time_ns", lambda: clock)
+        book = file_stamps.StampBook(str(tmp_path / "book"))
+        stamps = {name: book.stamp(str(path), sha) for name, path in files.items()}
+        assert stamps == {n: hashlib.sha256(p.read_bytes()).digest() for n, p in files.items()}
+        book.save()
+        return book
+
+    now = time.time_ns()
+    build(0)  # files changed just before this build: their signatures do not count yet
+    assert sorted(hashed) == sorted(files)
+    build(10)
+    assert sorted(hashed) == sorted(files)
+    assert build(20).reused == 3 and hashed == []
+
+    rewritten = files["rewritten"]
+    stat = rewritten.stat()
+    rewritten.write_text(rewritten.read_text(encoding="utf-8").replace("nội", "NỘI"), "utf-8")
+    os.utime(rewritten, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert rewritten.stat().st_size == stat.st_size
+    replacement = tmp_path / "replacement.md"
+    replacement.write_bytes(files["replaced"].read_bytes())
+    os.replace(replacement, files["replaced"])
+    book = build(30)
+    assert sorted(hashed) == ["replaced", "rewritten"] and (book.reused, book.computed) == (1, 2)
+
+    (tmp_path / "book").write_bytes(b"not a pickle")
+    build(40)
+    assert sorted(hashed) == sorted(files)
 
 
 def test_cleaning_the_output_keeps_recorded_pages_and_removes_what_it_empties(tmp_path) -> None:

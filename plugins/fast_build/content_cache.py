@@ -18,7 +18,8 @@ here:
   dropped when the cache is saved, and an unchanged cache is not written again.
 
 Files are stamped by content hash (``CHECK_MODIFIED_METHOD = "sha256"`` in pelicanconf.py), not
-by modification time, which ``git checkout`` and CI caches do not preserve.  The plugin switches
+by modification time, which ``git checkout`` and CI caches do not preserve; a file whose status
+shows it unchanged since it was hashed is not read again (file_stamps.py).  The plugin switches
 the cache on itself (``FAST_BUILD_CACHE``): pelicanconf.py leaves Pelican's switches off, so a
 build without the plugin caches nothing rather than trusting an unstamped cache.
 """
@@ -42,7 +43,7 @@ from pelican.contents import Content
 
 from scripts.store import replacing
 
-from . import article_cache
+from . import article_cache, file_stamps
 from .pelican_fixes import source_digest
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ KNOWN_SOURCES = {
     "FileDataCacher.save_cache": "ac07627d0831e861cca7e8d8f042f710c035e7b1335b286f9462d80556a273d1",
     "FileStampDataCacher.get_cached_data": "9e22f9c49dede667229137f7bf19e7dca9a059902b8e93c21321f0482e97131f",
     "FileStampDataCacher.cache_data": "1278c0b3c9b2ca32e638730a6a4bb5ef9a1a2762a21b6084bd0f971a24673ceb",
+    "FileStampDataCacher._get_file_stamp": "771a0b92fd2c314a8557db1ad49cbe66085a6740a08f20238768cf69f04e0b74",
 }  # fmt: skip
 
 
@@ -261,11 +263,27 @@ def _wrap_put(original):
     return cache_data
 
 
+def _wrap_stamp(original):
+    """``_get_file_stamp`` through the cacher's stamp book (file_stamps.py)."""
+
+    @functools.wraps(original)
+    def _get_file_stamp(self, filename):
+        book = file_stamps.book_of(self) if _enabled(self) else None
+        if book is None or not getattr(self, "_filestamp_func", None):
+            return original(self, filename)
+        return book.stamp(filename, original, self)
+
+    return _get_file_stamp
+
+
 def _wrap_save(original):
     @functools.wraps(original)
     def save_cache(self):
         """Keep the entries this build used; write only if something changed, atomically."""
-        if not (_enabled(self) and self._cache_data_policy):
+        if not _enabled(self):
+            return original(self)
+        file_stamps.save_book(self)
+        if not self._cache_data_policy:
             return original(self)
         used = self.__dict__.get("_fast_build_used", set())
         stale = [key for key in self._cache if key not in used]
@@ -293,9 +311,9 @@ _installed: dict[str, bool] = {}
 
 
 def install() -> dict[str, bool]:
-    """Wrap Pelican's cache methods if all three are the source these wrappers were read on.
+    """Wrap Pelican's cache methods if all four are the source these wrappers were read on.
 
-    All or nothing: saving keeps only the entries the other two saw being used.
+    All or nothing: saving keeps only the entries the getter and the putter saw being used.
     """
     if _installed:
         return dict(_installed)
@@ -307,6 +325,11 @@ def install() -> dict[str, bool]:
             _wrap_get,
         ),
         "FileStampDataCacher.cache_data": (FileStampDataCacher, "cache_data", _wrap_put),
+        "FileStampDataCacher._get_file_stamp": (
+            FileStampDataCacher,
+            "_get_file_stamp",
+            _wrap_stamp,
+        ),
     }
     known = all(
         source_digest(getattr(owner, attribute)) == KNOWN_SOURCES[name]
