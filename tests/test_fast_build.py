@@ -168,6 +168,40 @@ def test_static_links_shortcut_answers_as_pelican() -> None:
     assert original(Item({**settings}, texts[-1])) == {"e.jpg"}  # the custom pattern is used
 
 
+def test_the_disabled_readers_walk_is_skipped_only_when_no_reader_is_disabled() -> None:
+    from pelican.generators import Generator
+
+    pelican_fixes.install()
+
+    class Readers:
+        def __init__(self, disabled) -> None:
+            self.disabled_extensions, self.checked = disabled, []
+
+        def check_file(self, path) -> None:
+            self.checked.append(path)
+
+    class Walker:
+        def __init__(self, disabled) -> None:
+            self.readers, self.walks = Readers(disabled), []
+            self.settings = {"PLUGINS": ["fast_build"]}
+
+        def get_files(self, paths, exclude=None, extensions=None):
+            self.walks.append(list(extensions))
+            return {"a.rst"} if "rst" in extensions else set()
+
+    for disabled, walks, checked in (
+        ({}.keys(), [], []),
+        ({"rst": 1}.keys(), [["rst"]], ["a.rst"]),
+    ):
+        walker = Walker(disabled)
+        Generator._check_disabled_readers(walker, ["articles"], [])
+        assert (walker.walks, walker.readers.checked) == (walks, checked)
+    walker = Walker({}.keys())
+    walker.settings = {"PLUGINS": []}  # a build without the plugin: Pelican's walk
+    Generator._check_disabled_readers(walker, ["articles"], [])
+    assert walker.walks == [[]]
+
+
 def test_captured_parser_agrees_with_pelicans_get_date() -> None:
     rng = random.Random(7)
     values = [
@@ -457,6 +491,7 @@ def test_restored_article_is_the_article_a_fresh_read_gives(tmp_path: Path) -> N
     from fast_build import article_cache
     from fast_build.page_memo import Digests
 
+    pelican_fixes.install()  # as the plugin's registration does
     settings, context, articles = _read_articles(tmp_path)
     later_settings, later_context = dict(settings), {"a later build": True}
     for article in articles:
@@ -478,6 +513,16 @@ def test_restored_article_is_the_article_a_fresh_read_gives(tmp_path: Path) -> N
         kept = vars(restored).get("override_url")
         assert kept == (formatted if article.status == "published" else None)
         assert not hasattr(restored, "override_save_as")
+        # Its output file name is kept beside it, and returned unless overridden.
+        name = article._expand_settings("save_as" if article.in_default_lang else "lang_save_as")
+        kept = vars(restored).get(pelican_fixes.KEPT_SAVE_AS)
+        assert kept == (name if article.status == "published" else None)
+        assert restored.save_as == name
+        restored.override_save_as = "elsewhere.html"
+        assert restored.save_as == "elsewhere.html"
+        del restored.override_save_as
+        setattr(restored, pelican_fixes.KEPT_SAVE_AS, "kept.html")  # read, not formatted again
+        assert restored.save_as == "kept.html"
     assert {a.status for a in articles} == {"published", "draft"}
 
 

@@ -32,6 +32,8 @@ import pickle
 from pelican.contents import Article, Content
 from pelican.urlwrappers import URLWrapper
 
+from .pelican_fixes import KEPT_SAVE_AS
+
 logger = logging.getLogger(__name__)
 
 MARK = "fast_build.content/1"  # first item of a cache entry that holds a snapshot
@@ -82,12 +84,15 @@ def settle_url(content: Content) -> None:
     once, when the file is read, and kept as that override: the value the first use would
     compute.  (fast_build's ``freeze_urls`` calls it for articles read without the cache.)
     Drafts and hidden articles are left as they are: their URL pattern depends on their status.
-    The output file name is not kept the same way: an ``override_save_as`` also tells Pelican
-    that the page may overwrite another one.
+    The output file name is kept beside it (``KEPT_SAVE_AS``, which fast_build's ``save_as``
+    returns), not as an ``override_save_as``: that also tells Pelican that the page may
+    overwrite another one.
     """
     published = isinstance(content, Article) and content.status == "published"
     if published and not hasattr(content, "override_url"):
         content.override_url = content.url
+    if published and KEPT_SAVE_AS not in vars(content):
+        setattr(content, KEPT_SAVE_AS, content.save_as)
 
 
 def snapshot(content: Content, settings, context) -> tuple[str, bytes] | None:

@@ -1,4 +1,4 @@
-"""Linear-time replacements for three quadratic list scans in Pelican 4.12, and two shortcuts.
+"""Linear-time replacements for three quadratic list scans in Pelican 4.12, and four shortcuts.
 
 Pelican's content objects compare by identity (``Content`` defines no ``__eq__``), and in three
 places Pelican filters one list of them by membership in another list:
@@ -17,7 +17,7 @@ the scan is a pass over every article per group, whatever the membership test co
 are written again: the same ``write`` call with the same arguments, the group's dates taken in
 ``self.dates`` order by position instead of by a scan.
 
-Two shortcuts answer what Pelican's function would, without its work:
+Four shortcuts answer what Pelican's function would, without its work:
 
 ``Content.get_relative_source_path`` turns the object's source path into the path below ``PATH``
 with ``os.path.relpath`` and two ``abspath`` calls (~8 µs), and Pelican asks three times per
@@ -29,6 +29,17 @@ what follows ``PATH/`` (~1.2 µs to check and slice); any other call goes to Pel
 build (~12 µs each) to collect ``{static}`` links.  Pelican's own pattern (``INTRASITE_LINK_REGEX``
 as it ships) cannot match a text holding neither ``{`` nor ``|``: for such a text the answer is
 the empty set without running it.
+
+``Content.save_as`` formats the output file name from its pattern on every read, as the URL
+(~15 µs: a copy of the metadata, the relative path, a ``strftime``).  A published article's is
+computed once, with its URL, and kept on the object (``_fast_build_save_as``, set by
+``article_cache.settle_url``; a cached article comes with it); the property returns it unless
+an ``override_save_as`` is set, which Pelican's rule puts first.
+
+``Generator._check_disabled_readers`` walks the whole content folder a second time, before the
+reading walk, to warn about files whose reader is disabled (a missing library).  With no reader
+disabled the walk can find nothing (an empty extension list matches no file): it is skipped
+(0.05 s at 10,000 articles).
 
 Version check: a wrapper is installed only if the wrapped function's source is the one read for
 Pelican 4.12 (its SHA-256 is recorded below).  Any other Pelican keeps its own functions — slower,
@@ -63,6 +74,8 @@ KNOWN_SOURCES = {
     "utils.process_translations": "895f109099fe40b93ad558d7d26216de336f8c513ddbf5baadd82a9a2833878a",
     "Content.get_relative_source_path": "6c1f5107e08bf7eaf5bc3b05b246a3187e7be458752bd2826eff0fcb6e9d32bc",
     "Content.get_static_links": "5236441e4de8c0446396a178b707ced75f941609dd9df68775c789e4a3404dd2",
+    "Content.save_as": "4df34b66c0bf99bfdbe598466cc6d5b64d8fede4bffc546ac99cdfa43c6c4937",
+    "Generator._check_disabled_readers": "a13599cd609ed1d33e4bd15563cab5ac36ce407b94d584798e985e32b58b975d",
 }  # fmt: skip
 _installed: dict[str, bool] = {}
 
@@ -244,9 +257,43 @@ def _wrap_static_links(original):
     return get_static_links
 
 
+def _wrap_check_disabled_readers(original):
+    """Skip the walk when no reader is disabled: with no extension to match it finds nothing."""
+
+    @functools.wraps(original)
+    def _check_disabled_readers(self, paths, exclude):
+        from .fast_build import enabled
+
+        disabled = self.readers.disabled_extensions
+        if enabled(self.settings) and disabled is not False and len(disabled) == 0:
+            return None
+        return original(self, paths, exclude)
+
+    return _check_disabled_readers
+
+
+KEPT_SAVE_AS = "_fast_build_save_as"  # set by article_cache.settle_url
+
+
+def _wrap_save_as(original: property) -> property:
+    """Return the output file name kept on the object (``KEPT_SAVE_AS``) when there is one and
+    no ``override_save_as`` (which Pelican's rule puts first)."""
+    getter = original.fget
+
+    @functools.wraps(getter)
+    def save_as(self):
+        kept = self.__dict__.get(KEPT_SAVE_AS)
+        if kept is not None and not hasattr(self, "override_save_as"):
+            return kept
+        return getter(self)
+
+    return property(save_as, original.fset, original.fdel, original.__doc__)
+
+
 def _install(name: str, owner, attribute: str, make_wrapper) -> None:
-    original = getattr(owner, attribute)
-    if source_digest(original) != KNOWN_SOURCES[name]:
+    original = inspect.getattr_static(owner, attribute)
+    code = original.fget if isinstance(original, property) else original
+    if source_digest(code) != KNOWN_SOURCES[name]:
         logger.warning(
             "fast_build: %s is not Pelican 4.12's; left as it is (correct, only slower)", name
         )
@@ -288,4 +335,11 @@ def install() -> dict[str, bool]:
         _wrap_relative_source_path,
     )
     _install("Content.get_static_links", Content, "get_static_links", _wrap_static_links)
+    _install("Content.save_as", Content, "save_as", _wrap_save_as)
+    _install(
+        "Generator._check_disabled_readers",
+        generators.Generator,
+        "_check_disabled_readers",
+        _wrap_check_disabled_readers,
+    )
     return dict(_installed)
