@@ -526,6 +526,45 @@ def test_restored_article_is_the_article_a_fresh_read_gives(tmp_path: Path) -> N
     assert {a.status for a in articles} == {"published", "draft"}
 
 
+def test_a_snapshotted_article_is_digested_through_its_snapshot_and_every_change_counts(
+    tmp_path: Path,
+) -> None:
+    """An article read and snapshotted and the same article restored get one digest, made of
+    the snapshot's digest for what still holds the snapshot's values; a changed text value, a
+    tag added in place, a metadata item changed in place and a new attribute each change it."""
+    from fast_build import article_cache
+    from fast_build.page_memo import Digests
+
+    settings, context, articles = _read_articles(tmp_path)
+    article = next(a for a in articles if a.tags)
+    entry = article_cache.snapshot(article, settings, context)
+    assert entry is not None and article_cache.snapshots.of(article) is not None
+    baseline = Digests(settings).own(article)[0]
+
+    def digest_after(change) -> bytes:
+        restored = article_cache.restore(entry, settings, context)
+        assert restored is not None and article_cache.snapshots.of(restored) is not None
+        assert Digests(settings).own(restored)[0] == baseline
+        change(restored)
+        return Digests(settings).own(restored)[0]
+
+    changes = {
+        "title": lambda a: setattr(a, "title", a.title + "!"),
+        "text": lambda a: setattr(a, "_content", a._content.replace("<p>", "<p>Mới: ", 1)),
+        "date": lambda a: setattr(a, "date", a.date.replace(year=a.date.year - 1)),
+        "tag added": lambda a: a.tags.append(a.tags[0]),
+        "tag renamed": lambda a: setattr(a.tags[0], "name", a.tags[0].name + " mới"),
+        "metadata": lambda a: a.metadata.update(source="khac.vn"),
+        "attached": lambda a: setattr(a, "older_in_topic", articles[0]),
+        "removed": lambda a: delattr(a, "slug"),
+    }
+    digests = {name: digest_after(change) for name, change in changes.items()}
+    assert baseline not in digests.values() and len(set(digests.values())) == len(changes)
+    article_cache.snapshots.clear()
+    assert article_cache.snapshots.of(article) is None
+    assert Digests(settings).own(article)[0] != baseline  # digested attribute by attribute
+
+
 def test_a_snapshot_that_cannot_be_bound_to_this_build_is_a_miss(tmp_path: Path) -> None:
     from fast_build import article_cache
 

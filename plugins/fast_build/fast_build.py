@@ -43,7 +43,7 @@ import logging
 from pelican import signals
 
 from . import content_cache, page_memo, pelican_fixes
-from .article_cache import settle_url
+from .article_cache import settle_url, snapshots
 from .markdown_reader import use_reusing_reader
 
 logger = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ def release_frozen(settings) -> None:
 def on_initialized(pelican) -> None:
     """Give the build its own, stamped cache folder; keep the pages that can be reused."""
     if enabled(pelican.settings):
+        snapshots.clear()
         content_cache.use_build_folder(pelican.settings)
         page_memo.start(pelican)
         pause_collector(pelican.settings)
@@ -118,6 +119,7 @@ def on_finalized(pelican) -> None:
     """Remove pages that are gone and record this build's pages."""
     if enabled(pelican.settings):
         page_memo.finish(pelican)
+        snapshots.clear()
         release_frozen(pelican.settings)
 
 

@@ -23,7 +23,10 @@ objects by their attributes.  A Pelican content object (an article or page) is d
 of its attributes — its text, metadata, and whatever plugins attached — except the shared context
 and settings; another content object it refers to (``older_in_topic``, ``translations`` …) counts
 by its own attributes too, one level deep, so a page that shows a neighbour's title changes when
-that title does.  A template that reads a neighbour's neighbour would need more: no ClearPress
+that title does.  An object that a cached snapshot stands for (article_cache.py: read and
+snapshotted in this build, or restored) has its text, dates and other values that cannot change
+in place digested as the snapshot's digest, as long as each attribute still holds the very
+object it held then; its lists, dicts, tags and what plugins attached are digested as they are.  A template that reads a neighbour's neighbour would need more: no ClearPress
 template does, and tests/test_fast_build.py fails if one starts to.  A value this cannot digest
 (a function, a module) and an article whose HTML holds ``{filename}``-style links (they resolve
 against other pages) and a paginated listing make the page render as usual (Pelican numbers
@@ -67,6 +70,7 @@ from pelican.writers import Writer
 
 from scripts.store import replacing
 
+from .article_cache import snapshots
 from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 
 logger = logging.getLogger(__name__)
@@ -151,6 +155,7 @@ def _metadata_attribute(key: str) -> str:
 
 
 _SAME = "\x00same-as-attribute"
+_IN_SNAPSHOT = "\x00as-in-snapshot"
 
 
 def _state(content) -> dict:
@@ -252,7 +257,16 @@ class Digests:
             if hasattr(content, "_get_content") or self._links_elsewhere(content):
                 raise Unmemoizable(f"{content.source_path}: content depends on other pages")
             self._refs = []
-            data = _encode((type(content).__qualname__, _state(content)), self._by_reference)
+            state = _state(content)
+            taken = snapshots.of(content)
+            if taken is not None:
+                # Attributes still holding their snapshot's values: the snapshot's digest.
+                digest, unchanging = taken
+                for name, value in unchanging:
+                    if state.get(name, _ABSENT) is value:
+                        state[name] = _IN_SNAPSHOT
+                state[_IN_SNAPSHOT] = digest
+            data = _encode((type(content).__qualname__, state), self._by_reference)
             cached = (_hash(data), tuple(self._refs))
             self._own[id(content)] = cached
             self._keep.append(content)
