@@ -237,6 +237,29 @@ def replacing(path: str | Path) -> Iterator[IO[bytes]]:
         raise
 
 
+def overwrite(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` over the file at ``path`` (creating it) without truncating it to zero first.
+
+    ``open(path, "wb")`` truncates an existing file to zero bytes, and ext4 answers a truncation
+    to zero by writing the file's new blocks out when it is closed (``auto_da_alloc``, which
+    guards the truncate-and-rewrite pattern against crashes): rewriting 1,500 search index files
+    took 0.21-0.24 s, in place 0.02-0.05 s.  Here the bytes are written from the start and the
+    file is cut to their length only if it was longer.  A kill in the middle leaves a mixed file
+    where ``open(path, "wb")`` leaves a short one: for output that the next build checks and
+    writes again (never for the archive's articles or caches, which :func:`replacing` and
+    :func:`write_atomic_bytes` write).
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)  # less the umask, as open()
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if os.fstat(fd).st_size > len(data):
+            os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` atomically; return False (and touch nothing) if unchanged."""
     return write_atomic_bytes(path, text.encode("utf-8"))

@@ -12,7 +12,7 @@ import pytest
 from scripts.dates import VN_TZ
 from scripts.importer import ImportOptions, import_article, import_paths, summarize
 from scripts.models import Article, Report, StoreError
-from scripts.store import ContentIndex, article_path, read_header, write_atomic
+from scripts.store import ContentIndex, article_path, overwrite, read_header, write_atomic
 from tests.helpers import FIXTURES
 
 TEXT = FIXTURES / "text"
@@ -325,3 +325,26 @@ def test_the_index_finds_copies_by_day_and_follows_a_changed_date(tmp_path):
     index.add(path, {"Title": "A", "Date": "2024-06-10 08:00+07:00"})
     assert index.find_copy(body, None, "2024-05-02", mine) is None
     assert index.find_copy(body, None, "2024-06-11", mine) is not None
+
+
+def test_overwrite_writes_in_place_and_cuts_only_a_longer_file(tmp_path: Path) -> None:
+    """The file ends up holding exactly the bytes, in the same inode (no truncation to zero),
+    whether the new bytes are longer, shorter, as long, or the file is new."""
+    path = tmp_path / "shard.json"
+    overwrite(path, b'{"ha noi":"1,2,3"}')
+    inode = path.stat().st_ino
+    for data in (
+        b'{"ha":"1"}',
+        b'{"ha noi":"1,2,3,4,5,6,7,8"}',
+        b'{"da nang":"9,9,9,9,9,9,9,9"}',
+        b"",
+    ):
+        overwrite(path, data)
+        assert path.read_bytes() == data and path.stat().st_ino == inode
+    assert (path.stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

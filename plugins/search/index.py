@@ -31,6 +31,8 @@ import os
 import zlib
 from dataclasses import dataclass
 
+from scripts.store import overwrite
+
 VERSION = 1
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 SHARD_BYTES = 8 * 1024
@@ -208,8 +210,7 @@ class IndexBuilder:
                     if handle.read() == data:
                         continue
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(data)
+            overwrite(path, data)  # in place: truncating to zero makes ext4 flush on close
             written += 1
         for name in old - files.keys():
             os.remove(os.path.join(folder, name))
