@@ -457,6 +457,43 @@ def test_every_theme_template_can_be_kept_between_builds() -> None:
         assert "dates" not in reads.names or path.name in ("archives.html", "period_archives.html")
 
 
+def test_template_reads_are_reused_only_while_every_source_is_the_same(tmp_path: Path) -> None:
+    """What a template reads is worked out once and reused by later builds (pickled in the cache)
+    while the template and all it pulls in resolve to the same files with the same sources."""
+    import pickle
+
+    from fast_build.page_memo import TemplateReads
+    from jinja2 import Environment, FileSystemLoader
+
+    theme, override = tmp_path / "theme", tmp_path / "override"
+    theme.mkdir()
+    override.mkdir()
+    (theme / "base.html").write_text("{{ SITENAME }}{% block body %}{% endblock %}", "utf-8")
+    (theme / "macros.html").write_text("{% macro when(d) %}{{ d }}{% endmacro %}", "utf-8")
+    (theme / "article.html").write_text(
+        '{% extends "base.html" %}{% import "macros.html" as m %}'
+        "{% block body %}{{ article.title }}{{ m.when(article.date) }}{% endblock %}",
+        "utf-8",
+    )
+
+    def env() -> Environment:
+        return Environment(loader=FileSystemLoader([str(override), str(theme)]))
+
+    reads = pickle.loads(pickle.dumps(TemplateReads(env(), "article.html")))
+    assert reads.names == {"SITENAME", "article"} and reads.still_read(env())
+    (theme / "macros.html").write_text(
+        "{% macro when(d) %}{{ d }}{{ LOCALE }}{% endmacro %}", "utf-8"
+    )
+    assert not reads.still_read(env())  # an imported template changed
+    reads = TemplateReads(env(), "article.html")
+    assert "LOCALE" in reads.names and reads.still_read(env())
+    (override / "base.html").write_text((theme / "base.html").read_text("utf-8"), "utf-8")
+    assert not reads.still_read(env())  # same source, another file
+    (override / "base.html").unlink()
+    (theme / "base.html").unlink()
+    assert not reads.still_read(env())  # gone
+
+
 def _read_articles(tmp_path: Path):
     """Read generated and fixture articles as Pelican's article generator does, with its context."""
     from pelican.contents import Article

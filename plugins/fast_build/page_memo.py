@@ -9,7 +9,9 @@ output is exactly what a clean build writes (tests/test_fast_build.py builds, ch
 **What a page depends on.**  A page is one ``Writer.write_file`` call: a template, the shared
 context and the call's own keywords.  The template and everything it extends, includes or imports
 are parsed, and the names they read from the context are listed (``jinja2.meta``; names a template
-assigns unconditionally at its top level, such as ``{% import … as dates %}``, are its own).
+assigns unconditionally at its top level, such as ``{% import … as dates %}``, are its own);
+what a template reads is kept in the cache folder, and a later build parses nothing while the
+same files hold the same sources.
 The page's key is a digest of:
 
 * the source of every template involved (and the file it came from),
@@ -76,6 +78,7 @@ from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 logger = logging.getLogger(__name__)
 
 RECORD_FILE = "fast_build-pages.pickle"
+TEMPLATES_FILE = "fast_build-templates.pickle"  # what each template reads, for the next build
 KNOWN_SOURCES = {
     "Writer.write_file": "6a604ad67bbeec997e58ef69a393930c22cf3178a760fdc21d2c42f1871da373",
 }
@@ -353,17 +356,16 @@ class TemplateReads:
     def __init__(self, env: jinja2.Environment, name: str) -> None:
         self.names: set[str] = set()
         self.two_hop: list[str] = []
+        self.visited: list[str] = []  # the templates read, in the order their sources are digested
         digest = hashlib.blake2b(digest_size=20)
-        seen: set[str] = set()
         pending = [name]
         own: set[str] = set()
         while pending:
             current = pending.pop()
-            if current in seen:
+            if current in self.visited:
                 continue
-            seen.add(current)
-            source, filename, _ = env.loader.get_source(env, current)
-            digest.update(f"{current}\0{filename}\0".encode() + source.encode("utf-8") + b"\0")
+            self.visited.append(current)
+            source = _add_source(digest, env, current)
             ast = env.parse(source)
             self.names |= jinja2.meta.find_undeclared_variables(ast)
             own |= _own_names(ast)
@@ -375,6 +377,24 @@ class TemplateReads:
         self.names -= own
         self.sorted_names = tuple(sorted(self.names))
         self.digest = digest.digest()
+
+    def still_read(self, env: jinja2.Environment) -> bool:
+        """Tell whether the same templates still hold the same sources in ``env``: then what
+        they read is the same, and a later build reuses these reads instead of parsing."""
+        digest = hashlib.blake2b(digest_size=20)
+        try:
+            for current in self.visited:
+                _add_source(digest, env, current)
+        except (jinja2.TemplateError, OSError):
+            return False
+        return digest.digest() == self.digest
+
+
+def _add_source(digest, env: jinja2.Environment, name: str) -> str:
+    """Add a template's name, file and source to ``digest``; return the source."""
+    source, filename, _ = env.loader.get_source(env, name)
+    digest.update(f"{name}\0{filename}\0".encode() + source.encode("utf-8") + b"\0")
+    return source
 
 
 # --- the record of pages, and the output folder -----------------------------------------------
@@ -401,6 +421,8 @@ class PageMemo:
         self.claimed: dict[str, tuple[bytes, tuple]] = {}
         self.digests = Digests(settings)
         self.templates: dict[str, TemplateReads | None] = {}
+        self.templates_path = os.path.join(settings["CACHE_PATH"], TEMPLATES_FILE)
+        self.previous_templates: dict[str, TemplateReads] = self._load_templates()
         self.context_digests: dict[tuple, bytes] = {}
         self.value_digests: dict[int, bytes] = {}
         self.kept = self.rendered = 0
@@ -418,6 +440,18 @@ class PageMemo:
         with contextlib.suppress(OSError):
             os.unlink(self.record_path)
         return record if isinstance(record, dict) else {}
+
+    def _load_templates(self) -> dict[str, TemplateReads]:
+        """The template reads the previous build worked out (checked against the sources when
+        used: :meth:`TemplateReads.still_read`)."""
+        try:
+            with open(self.templates_path, "rb") as handle:
+                found = pickle.load(handle)
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.PickleError):
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if isinstance(v, TemplateReads)}
 
     def clean_output(self) -> None:
         """Delete the output but the retained names and the recorded, untouched pages; then remove
@@ -471,6 +505,10 @@ class PageMemo:
     def template_reads(self, env, template) -> TemplateReads | None:
         name = template.name
         if name not in self.templates:
+            previous = self.previous_templates.get(name)
+            if previous is not None and previous.still_read(env):
+                self.templates[name] = previous
+                return previous
             try:
                 reads = TemplateReads(env, name)
                 if reads.two_hop:
@@ -560,6 +598,10 @@ class PageMemo:
         }
         with replacing(self.record_path) as out:
             pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+        templates = {name: reads for name, reads in self.templates.items() if reads is not None}
+        if templates != self.previous_templates:
+            with replacing(self.templates_path) as out:
+                pickle.dump(templates, out, protocol=pickle.HIGHEST_PROTOCOL)
         logger.info("fast_build: %d pages kept as they were, %d rendered", self.kept, self.rendered)
 
 
