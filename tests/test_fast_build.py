@@ -602,6 +602,38 @@ def test_a_snapshotted_article_is_digested_through_its_snapshot_and_every_change
     assert Digests(settings).own(article)[0] != baseline  # digested attribute by attribute
 
 
+def test_lists_of_articles_inside_values_count_article_by_article(tmp_path: Path) -> None:
+    """Listing values digest their article lists as joined closures: the digest still changes
+    with the order, the membership and the text of every article, at any folded depth."""
+    import collections
+
+    from fast_build.page_memo import Digests
+
+    settings, _context, articles = _read_articles(tmp_path)
+    a, b, c = articles[:3]
+    tag = a.tags[0] if a.tags else a.category
+
+    def shapes(first, second):
+        mapping = collections.defaultdict(list, {"2024": [first, second]})
+        return (
+            [(tag, [first, second])],  # the tags' (tag, articles) pairs
+            mapping,  # a mapping of lists
+            {"nested": [(tag, [first, second])]},
+            [first, second],
+            [first, "not an article", second],  # not folded: pickled as it is
+        )
+
+    def digests(first, second) -> list[bytes]:
+        return [Digests(settings).value(shape) for shape in shapes(first, second)]
+
+    same = digests(a, b)
+    assert digests(a, b) == same
+    for changed in (digests(b, a), digests(a, c), digests(a, a)):
+        assert all(x != y for x, y in zip(changed, same, strict=True))
+    b.title = b.title + " (sửa)"
+    assert all(x != y for x, y in zip(digests(a, b), same, strict=True))
+
+
 def test_a_snapshot_that_cannot_be_bound_to_this_build_is_a_miss(tmp_path: Path) -> None:
     from fast_build import article_cache
 

@@ -50,6 +50,7 @@ to ``content_written`` (which could change pages after they are written) switche
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import hashlib
@@ -159,6 +160,11 @@ def _metadata_attribute(key: str) -> str:
 
 _SAME = "\x00same-as-attribute"
 _IN_SNAPSHOT = "\x00as-in-snapshot"
+# Markers of folded values in digests (Digests._folded).
+_CONTENT_LIST = "\x00content-list"
+_DIGEST_ONCE = "\x00digested-once"
+_MAPPING = "\x00mapping"
+_REDUCED = "\x00reduced"
 
 
 def _state(content) -> dict:
@@ -296,29 +302,70 @@ class Digests:
         """Digest of any template value; content objects by :meth:`closure`.
 
         An object whose class sets ``digest_once`` (it does not change during a build, as
-        stable_pages' pages and paginators) is digested once per build.
+        stable_pages' pages and paginators) is digested once per build.  Lists of content
+        objects inside a value (a listing page's articles, the tags' ``(tag, articles)`` pairs, a
+        mapping's lists) are digested as their joined closures (:meth:`_folded`).
         """
         if isinstance(value, Content):
             return self.closure(value)
         scalar = _scalar(value)
         if scalar is not None:
             return scalar
-        if type(value) is list and value and type(value[0]) in self._content_types:
-            # A listing's articles, written after the article pages: their closures are known,
-            # and joined in C instead of one Python call per article through the pickler.  An
-            # unknown or unmemoizable one (not bytes: join fails) takes the general way.
-            with contextlib.suppress(TypeError):
-                return _hash(b"l" + b"".join(map(self._closure.get, map(id, value))))
         once = getattr(type(value), "digest_once", False)
+        encoded = value
         if once:
             cached = self._once.get(id(value))
             if cached is not None:
                 return cached
-        digest = _hash(_encode(value, self._by_digest))
+            if type(value).__reduce__ is not object.__reduce__:
+                reduced = value.__reduce__()
+                if type(reduced) is tuple and len(reduced) == 2:
+                    # What it pickles to (stable_pages: a description holding its articles).
+                    encoded = (_REDUCED, type(value).__qualname__, *reduced)
+        digest = _hash(_encode(self._folded(encoded, 3), self._by_digest))
         if once:
             self._once[id(value)] = digest
             self._keep.append(value)
         return digest
+
+    def _joined(self, contents: list) -> bytes:
+        """Digest of a list of content objects: their closures, joined in C.
+
+        A listing's articles are written after the article pages, so their closures are known
+        and looked up by id; otherwise each is computed (an unmemoizable one raises).
+        """
+        try:
+            return _hash(b"l" + b"".join(map(self._closure.get, map(id, contents))))
+        except TypeError:  # one not digested yet (None), or known to be unmemoizable
+            return _hash(b"l" + b"".join(map(self.closure, contents)))
+
+    def _folded(self, value, depth: int):
+        """``value`` with every list of content objects in it (to ``depth`` levels of lists,
+        tuples and dicts) replaced by a marker and :meth:`_joined`, and every ``digest_once``
+        object by its digest: walking a listing's 20 articles here costs one call, where the
+        pickler makes one Python call per article.  Only for digests: a marker holds a NUL and
+        cannot be mistaken for template data.
+        """
+        kind = type(value)
+        if kind is list and value and type(value[0]) in self._content_types:
+            if all(type(item) in self._content_types for item in value):
+                return (_CONTENT_LIST, self._joined(value))
+            return value
+        if depth == 0 or not value:
+            return value
+        if kind is tuple:
+            return tuple([self._folded(item, depth - 1) for item in value])
+        if kind is list:
+            first = value[0]
+            if type(first) in _SCALARS or isinstance(first, Content):
+                return value  # nothing to fold: long lists of strings go to the pickler as they are
+            return [self._folded(item, depth - 1) for item in value]
+        if kind is dict or kind is collections.defaultdict:
+            folded = {key: self._folded(item, depth - 1) for key, item in value.items()}
+            return folded if kind is dict else (_MAPPING, kind.__qualname__, folded)
+        if getattr(kind, "digest_once", False):
+            return (_DIGEST_ONCE, self.value(value))
+        return value
 
 
 # --- what a template reads --------------------------------------------------------------------
