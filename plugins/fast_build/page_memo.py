@@ -472,6 +472,7 @@ class PageMemo:
         self.previous_templates: dict[str, TemplateReads] = self._load_templates()
         self.context_digests: dict[tuple, bytes] = {}
         self.value_digests: dict[int, bytes] = {}
+        self.local_urls: dict[str, str] = {}
         self.kept = self.rendered = 0
 
     def _take_record(self) -> dict[str, tuple[bytes, tuple]]:
@@ -622,6 +623,15 @@ class PageMemo:
             return path[len(prefix) :]
         return os.path.relpath(path, self.output_path)
 
+    def local_url(self, relative: str) -> str:
+        """What ``Writer.write_file`` sets ``localsiteurl`` to for a page at ``relative``: a
+        function of its folder, computed once per folder (Pelican splits the path each time)."""
+        folder = os.path.dirname(relative)
+        local = self.local_urls.get(folder)
+        if local is None:
+            local = self.local_urls[folder] = path_to_url(get_relative_path(relative))
+        return local
+
     def claim(self, name: str, key: bytes, path: str) -> None:
         signature = _signature(path)
         if signature is not None:
@@ -638,13 +648,10 @@ class PageMemo:
                 os.unlink(path)
                 emptied.append(os.path.dirname(path))
         self._remove_empty_dirs(emptied)
-        record = {
-            name: entry
-            for name, entry in self.claimed.items()
-            if _signature(os.path.join(self.output_path, name)) == entry[1]
-        }
+        # Each signature was taken when the page was kept or written: a page changed since (by
+        # a plugin writing files itself) no longer matches it, and the next build renders it.
         with replacing(self.record_path) as out:
-            pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self.claimed, out, protocol=pickle.HIGHEST_PROTOCOL)
         templates = {name: reads for name, reads in self.templates.items() if reads is not None}
         if templates != self.previous_templates:
             with replacing(self.templates_path) as out:
@@ -750,7 +757,7 @@ def _wrap_write_file(original):
             # point Content objects' links at this page's depth.
             self._written_files.add(path)
             if relative_urls:
-                local = path_to_url(get_relative_path(relative))
+                local = memo.local_url(relative)
                 if local:
                     context["localsiteurl"] = local
             memo.claimed[relative] = previous
