@@ -73,14 +73,26 @@ class SiteFilesGenerator(Generator):
         """Return (url, lastmod) for every page worth crawling, in a stable order."""
         ctx = self.context
         articles = ctx.get("articles", [])
-        entries: list[tuple[str, str | None]] = [("", newest(articles))]
+        # Every article is in several listings (its topic, tags, source): its last change is
+        # found once, as an instant and its text, and each listing takes the greatest.
+        changes = {
+            id(a): (when.timestamp(), when.isoformat()) for a in articles if (when := changed(a))
+        }
+
+        def newest_of(items) -> str | None:
+            try:
+                return max(map(changes.__getitem__, map(id, items)), default=(0, None))[1]
+            except KeyError:  # a listing of something other than the build's articles
+                return newest(items)
+
+        entries: list[tuple[str, str | None]] = [("", newest_of(articles))]
         pages = sorted(ctx.get("pages", []), key=lambda p: p.url)
         entries += [(p.url, lastmod(p) if hasattr(p, "date") else None) for p in pages]
         for key in ("categories", "tags"):
             listings = sorted(ctx.get(key, []), key=lambda pair: pair[0].url)
-            entries += [(item.url, newest(items)) for item, items in listings]
-        entries += [(s.url, newest(s.articles)) for s in ctx.get("sources", [])]
-        entries += [(a.url, lastmod(a)) for a in sorted(articles, key=lambda a: a.url)]
+            entries += [(item.url, newest_of(items)) for item, items in listings]
+        entries += [(s.url, newest_of(s.articles)) for s in ctx.get("sources", [])]
+        entries += [(a.url, changes[id(a)][1]) for a in sorted(articles, key=lambda a: a.url)]
         return entries
 
     def _write(self, name: str, text: str) -> None:
