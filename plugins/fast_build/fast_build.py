@@ -11,7 +11,8 @@
   every later read returns the same string without formatting it again (an article read from
   the cache comes with its URL already kept: article_cache.py);
 * ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
-  library versions and plugin code, written atomically and pruned;
+  library versions and plugin code, written atomically and pruned; ``file_stamps``: a source
+  file whose status is as it was when it was hashed is not read and hashed again;
 * ``page_memo``: a rebuild keeps each page whose inputs (everything its templates read) are
   those of the build that wrote it, instead of rendering it again;
 * the cyclic garbage collector paused while the content is read (``FAST_BUILD_GC``): reading
