@@ -399,7 +399,7 @@ def test_cleaning_the_output_keeps_recorded_pages_and_removes_what_it_empties(tm
         {"CACHE_PATH": str(tmp_path / "cache")}, str(out), ["keep-me"], managed=["search"]
     )
     for name in ["kept/2024/page.html", "half/kept.html", "top.html"]:
-        memo.previous[name] = (b"key", page_memo._signature(str(out / name)))
+        memo.previous[name] = (b"key", page_memo.signature(str(out / name)))
     memo.previous["gone/2024/a/page.html"] = (b"key", (0, 0, 0))  # changed since: not kept
     memo.clean_output()
     left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))

@@ -28,8 +28,9 @@ by its own attributes too, one level deep, so a page that shows a neighbour's ti
 that title does.  An object that a cached snapshot stands for (article_cache.py: read and
 snapshotted in this build, or restored) has its text, dates and other values that cannot change
 in place digested as the snapshot's digest, as long as each attribute still holds the very
-object it held then; its lists, dicts, tags and what plugins attached are digested as they are.  A template that reads a neighbour's neighbour would need more: no ClearPress
-template does, and tests/test_fast_build.py fails if one starts to.  A value this cannot digest
+object it held then; its lists, dicts, tags and what plugins attached are digested as they are.
+A template that reads a neighbour's neighbour would need more: no ClearPress template does, and
+tests/test_fast_build.py fails if one starts to.  A value this cannot digest
 (a function, a module) and an article whose HTML holds ``{filename}``-style links (they resolve
 against other pages) and a paginated listing make the page render as usual (Pelican numbers
 listing pages from the newest article, so one addition shifts every page); with stable_pages,
@@ -39,8 +40,8 @@ which writes each page of a listing on its own, each is kept or rendered like an
 deletes everything but ``OUTPUT_RETENTION``, the folders ``FAST_BUILD_KEEP`` names for the
 plugins this build lists (``{plugin: folder}``: folders those plugins make exact themselves on
 every build, as ``search`` does with its index, rewriting only files that changed), and the
-pages the previous build recorded — with their
-key and their file's size, modification time and inode — whose file is untouched since.  Such a
+pages the previous build recorded — with their key and their file's signature (device, inode,
+size, modification and change times: file_stamps.py) — whose file is untouched since.  Such a
 page is kept when this build computes the same key; otherwise it is rendered and written over.
 At the end, a recorded page no call asked for (a taken-down article) is deleted.  The record is
 read and removed at the start of a build and written again, atomically, at its end: a build that
@@ -74,6 +75,7 @@ from pelican.writers import Writer
 from scripts.store import replacing
 
 from .article_cache import snapshots
+from .file_stamps import signature
 from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 
 logger = logging.getLogger(__name__)
@@ -447,14 +449,6 @@ def _add_source(digest, env: jinja2.Environment, name: str) -> str:
 # --- the record of pages, and the output folder -----------------------------------------------
 
 
-def _signature(path: str) -> tuple[int, int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-
-
 class PageMemo:
     """One build's memo: the previous record, the pages claimed so far, the digests."""
 
@@ -506,8 +500,8 @@ class PageMemo:
         the folders this left empty (and empty folders met on the way), deepest first."""
         keep = {
             path
-            for path, (_key, signature) in self.previous.items()
-            if _signature(os.path.join(self.output_path, path)) == signature
+            for path, (_key, recorded) in self.previous.items()
+            if signature(os.path.join(self.output_path, path)) == recorded
         }
         self.previous = {path: self.previous[path] for path in keep}
         if not os.path.isdir(self.output_path):
@@ -633,18 +627,18 @@ class PageMemo:
         return local
 
     def claim(self, name: str, key: bytes, path: str) -> None:
-        signature = _signature(path)
-        if signature is not None:
-            self.claimed[name] = (key, signature)
+        taken = signature(path)
+        if taken is not None:
+            self.claimed[name] = (key, taken)
 
     def finish(self) -> None:
         """Delete recorded pages nobody wrote this time; record this build's pages."""
         emptied = []
-        for name, (_key, signature) in self.previous.items():
+        for name, (_key, recorded) in self.previous.items():
             if name in self.claimed:
                 continue
             path = os.path.join(self.output_path, name)
-            if _signature(path) == signature:  # untouched by this build: a page that is gone
+            if signature(path) == recorded:  # untouched by this build: a page that is gone
                 os.unlink(path)
                 emptied.append(os.path.dirname(path))
         self._remove_empty_dirs(emptied)
@@ -751,7 +745,7 @@ def _wrap_write_file(original):
             and previous[0] == key
             and path not in self._written_files
             and path not in self._overridden_files
-            and _signature(path) == previous[1]
+            and signature(path) == previous[1]
         ):
             # What Writer.write_file does besides rendering: remember the file as written and
             # point Content objects' links at this page's depth.
