@@ -634,6 +634,28 @@ def test_lists_of_articles_inside_values_count_article_by_article(tmp_path: Path
     assert all(x != y for x, y in zip(digests(a, b), same, strict=True))
 
 
+class _Ambiguous:
+    """A template value that cannot be truth-tested, as an array (pickled by reference)."""
+
+    def __init__(self, data: list[int]) -> None:
+        self.data = data
+
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value of an array is ambiguous")
+
+
+def test_a_value_that_refuses_truth_testing_is_still_digested() -> None:
+    """Folding asks only lists for their emptiness: a plugin's value whose ``__bool__`` raises
+    (an array, say) is pickled as before, alone or inside containers."""
+    from fast_build.page_memo import Digests
+
+    digests = Digests(read_settings(str(ROOT / "pelicanconf.py")))
+    shapes = [_Ambiguous([1]), [_Ambiguous([1])], {"a": (_Ambiguous([1]),)}]
+    changed = [_Ambiguous([2]), [_Ambiguous([2])], {"a": (_Ambiguous([2]),)}]
+    for same, other in zip(shapes, changed, strict=True):
+        assert digests.value(same) != digests.value(other)
+
+
 def test_a_snapshot_that_cannot_be_bound_to_this_build_is_a_miss(tmp_path: Path) -> None:
     from fast_build import article_cache
 

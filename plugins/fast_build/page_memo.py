@@ -353,13 +353,12 @@ class Digests:
             if all(type(item) in self._content_types for item in value):
                 return (_CONTENT_LIST, self._joined(value))
             return value
-        if depth == 0 or not value:
+        if depth == 0:
             return value
         if kind is tuple:
             return tuple([self._folded(item, depth - 1) for item in value])
         if kind is list:
-            first = value[0]
-            if type(first) in _SCALARS or isinstance(first, Content):
+            if not value or type(value[0]) in _SCALARS or isinstance(value[0], Content):
                 return value  # nothing to fold: long lists of strings go to the pickler as they are
             return [self._folded(item, depth - 1) for item in value]
         if kind is dict or kind is collections.defaultdict:
