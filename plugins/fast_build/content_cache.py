@@ -268,10 +268,10 @@ def _wrap_stamp(original):
 
     @functools.wraps(original)
     def _get_file_stamp(self, filename):
-        book = file_stamps.book_of(self) if _enabled(self) else None
-        if book is None or not getattr(self, "_filestamp_func", None):
+        if not (_enabled(self) and getattr(self, "_filestamp_func", None)):
             return original(self, filename)
-        return book.stamp(filename, original, self)
+        book = file_stamps.book_of(self)
+        return original(self, filename) if book is None else book.stamp(filename, original, self)
 
     return _get_file_stamp
 
