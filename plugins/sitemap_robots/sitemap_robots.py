@@ -46,10 +46,15 @@ def lastmod(article) -> str:
     return changed(article).isoformat()
 
 
+def change(article) -> tuple[float, str]:
+    """An article's last change as (instant, W3C datetime): ordered as instants, then by text."""
+    when = changed(article)
+    return when.timestamp(), when.isoformat()
+
+
 def newest(articles) -> str | None:
     """Return the latest change in a listing (compared as instants), or ``None`` if empty."""
-    latest = max((changed(a) for a in articles), default=None)
-    return latest.isoformat() if latest else None
+    return max(map(change, articles), default=(0.0, None))[1]
 
 
 def sitemap_xml(root: str, entries: list[tuple[str, str | None]]) -> str:
@@ -75,13 +80,11 @@ class SiteFilesGenerator(Generator):
         articles = ctx.get("articles", [])
         # Every article is in several listings (its topic, tags, source): its last change is
         # found once, as an instant and its text, and each listing takes the greatest.
-        changes = {
-            id(a): (when.timestamp(), when.isoformat()) for a in articles if (when := changed(a))
-        }
+        changes = {id(a): change(a) for a in articles}
 
         def newest_of(items) -> str | None:
             try:
-                return max(map(changes.__getitem__, map(id, items)), default=(0, None))[1]
+                return max(map(changes.__getitem__, map(id, items)), default=(0.0, None))[1]
             except KeyError:  # a listing of something other than the build's articles
                 return newest(items)
 
