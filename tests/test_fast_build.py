@@ -731,3 +731,77 @@ def test_the_final_collection_is_skipped_after_a_build(tmp_path, collector) -> N
     # The acyclic object is freed at once either way; the cycle waits for the final collection.
     freed = lines[lines.index("built") + 1 :]
     assert freed == (["freed plain"] if collector else ["freed plain", "freed cycle"])
+
+
+def test_compiled_templates_are_kept_and_an_edited_template_is_compiled_again(
+    archive, tmp_path
+) -> None:
+    """The second build loads every template from the bytecode cache (no template is parsed);
+    an edited template is parsed again and its new output is what a clean build writes."""
+    import jinja2
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    everything = [p for p in plugins() if p != "search"]
+    cache = tmp_path / "cache"
+
+    def build(output: str, cache_path: Path):
+        return build_site(
+            tmp_path / output, archive, PLUGINS=everything, CACHE_PATH=str(cache_path),
+            THEME=str(theme),
+        )  # fmt: skip
+
+    build("a", cache)
+    kept = list(cache.glob("*/fast_build-templates/*.cache"))
+    assert len(kept) >= 10
+    parsed: list[str | None] = []
+    original = jinja2.Environment._parse
+
+    def counting(self, source, name, filename):
+        parsed.append(name)
+        return original(self, source, name, filename)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jinja2.Environment, "_parse", counting)
+        build("a", cache)
+        assert [name for name in parsed if name] == []
+        article = theme / "templates" / "article.html"
+        text = article.read_text(encoding="utf-8")
+        article.write_text(text.replace("</article>", "<p>bản mới</p></article>", 1), "utf-8")
+        again = build("a", cache)
+    assert "article.html" in parsed
+    clean = build("c", tmp_path / "cold")
+    pages = [p for p in again.output.glob("*/20*/*.html") if p.name != "index.html"]
+    assert pages and all("<p>bản mới</p>" in p.read_text(encoding="utf-8") for p in pages)
+    assert _tree(again.output) == _tree(clean.output)
+
+
+def test_the_template_cache_is_left_to_the_settings_when_they_name_one_or_an_extension() -> None:
+    """A bytecode cache named in the settings is kept; an extension from outside Jinja (whose
+    compiled code could change without the settings changing) means no cache; the cache an
+    earlier build set is taken out before the settings are stamped."""
+    import jinja2
+    from fast_build import template_cache
+
+    folder = str(ROOT / "no-such-folder-is-created")
+    own = jinja2.FileSystemBytecodeCache("/tmp")
+    settings = {"JINJA_ENVIRONMENT": {"bytecode_cache": own}}
+    assert not template_cache.use_template_cache(settings, folder)
+    assert settings["JINJA_ENVIRONMENT"]["bytecode_cache"] is own
+    settings = {"JINJA_ENVIRONMENT": {"extensions": ["webassets.ext.jinja2.AssetsExtension"]}}
+    assert not template_cache.use_template_cache(settings, folder)
+    assert not template_cache.use_template_cache({"FAST_BUILD_TEMPLATES": False}, folder)
+    assert not template_cache.use_template_cache({}, None)
+    assert not Path(folder).exists()
+
+
+def test_a_template_cache_set_by_an_earlier_build_is_forgotten(tmp_path) -> None:
+    from fast_build import template_cache
+
+    defaults = {"trim_blocks": True, "extensions": ["jinja2.ext.do"]}
+    settings = {"JINJA_ENVIRONMENT": defaults}
+    assert template_cache.use_template_cache(settings, str(tmp_path))
+    assert isinstance(settings["JINJA_ENVIRONMENT"]["bytecode_cache"], template_cache.KeptTemplates)
+    assert "bytecode_cache" not in defaults  # the dict it came with is not changed
+    template_cache.forget(settings)
+    assert settings["JINJA_ENVIRONMENT"] == defaults

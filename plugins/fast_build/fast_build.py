@@ -13,6 +13,8 @@
 * ``content_cache``: Pelican's content cache in a folder per build, stamped with the settings,
   library versions and plugin code, written atomically and pruned; ``file_stamps``: a source
   file whose status is as it was when it was hashed is not read and hashed again;
+* ``template_cache``: templates compiled once and kept in the cache folder (Jinja's bytecode
+  cache), not compiled again by every generator of every build;
 * ``page_memo``: a rebuild keeps each page whose inputs (everything its templates read) are
   those of the build that wrote it, instead of rendering it again;
 * the cyclic garbage collector paused while the content is read (``FAST_BUILD_GC``): reading
@@ -43,7 +45,7 @@ import logging
 
 from pelican import signals
 
-from . import content_cache, page_memo, pelican_fixes
+from . import content_cache, page_memo, pelican_fixes, template_cache
 from .article_cache import settle_url, snapshots
 from .markdown_reader import use_reusing_reader
 
@@ -105,7 +107,9 @@ def on_initialized(pelican) -> None:
     """Give the build its own, stamped cache folder; keep the pages that can be reused."""
     if enabled(pelican.settings):
         snapshots.clear()
-        content_cache.use_build_folder(pelican.settings)
+        template_cache.forget(pelican.settings)
+        folder = content_cache.use_build_folder(pelican.settings)
+        template_cache.use_template_cache(pelican.settings, folder)
         page_memo.start(pelican)
         pause_collector(pelican.settings)
 
