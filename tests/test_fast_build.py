@@ -602,6 +602,85 @@ def test_a_snapshotted_article_is_digested_through_its_snapshot_and_every_change
     assert Digests(settings).own(article)[0] != baseline  # digested attribute by attribute
 
 
+def test_the_snapshot_vouches_only_for_values_still_as_it_left_them(tmp_path: Path) -> None:
+    """``Snapshots.vouch`` (what feeds and search key on, through ``content_identity``) gives
+    the snapshot's digest for attributes and metadata items that still hold the snapshot's
+    unchanging values, or are absent as they were; ``None`` once one is replaced, added or can
+    change in place, and for an object without a snapshot."""
+    from fast_build import article_cache
+
+    from scripts import content_identity
+
+    settings, context, articles = _read_articles(tmp_path)
+    article = next(a for a in articles if a.tags and a.metadata.get("source"))
+    entry = article_cache.snapshot(article, settings, context)
+    assert entry is not None
+    names, keys = ("title", "_content", "date", "no_such_attribute"), ("source", "no_such_key")
+    vouched = article_cache.snapshots.vouch(article, names, keys)
+    assert vouched == entry[2] and len(vouched) == 32
+
+    def after(change) -> bytes | None:
+        restored = article_cache.restore(entry, settings, context)
+        assert restored is not None
+        assert article_cache.snapshots.vouch(restored, names, keys) == vouched
+        change(restored)
+        return article_cache.snapshots.vouch(restored, names, keys)
+
+    changes = {
+        "equal text, other object": lambda a: setattr(a, "title", "".join(list(a.title))),
+        "new text": lambda a: setattr(a, "_content", a._content + "<p>thêm</p>"),
+        "added attribute": lambda a: setattr(a, "no_such_attribute", "có"),
+        "removed attribute": lambda a: delattr(a, "date"),
+        "metadata item": lambda a: a.metadata.update(source="khac.vn"),
+        "added metadata item": lambda a: a.metadata.update(no_such_key="có"),
+        "metadata replaced": lambda a: setattr(a, "metadata", {}),
+    }
+    for name, change in changes.items():
+        assert after(change) is None, name
+    assert after(lambda a: setattr(a, "summary", "khác")) == vouched  # not asked for
+    # A list can change in place: never vouched for, even untouched.
+    assert article_cache.snapshots.vouch(article, ("tags",)) is None
+    restored = article_cache.restore(entry, settings, context)
+    content_identity.provide(article_cache.snapshots.vouch)
+    assert content_identity.unchanged_digest(restored, names, keys) == vouched
+    article_cache.snapshots.clear()
+    assert content_identity.unchanged_digest(restored, names, keys) is None
+
+
+def test_feed_and_search_keys_come_from_the_snapshot_while_it_vouches(tmp_path: Path) -> None:
+    """The feeds' story key and search's document key of a snapshotted article are the same
+    when it is restored, change with its topic (which the snapshot does not cover), and fall
+    back to hashing the values once an attribute they read is replaced."""
+    from fast_build import article_cache
+    from search import search
+    from topic_feeds.topic_feeds import story_key
+
+    from scripts import content_identity
+
+    content_identity.provide(article_cache.snapshots.vouch)
+    settings, context, articles = _read_articles(tmp_path)
+    article = next(a for a in articles if a.metadata.get("source"))
+    entry = article_cache.snapshot(article, settings, context)
+    assert entry is not None
+
+    def keys(a) -> tuple[bytes, str]:
+        return story_key(a, "site"), search.document_key(a, a.title, a.source)
+
+    vouched = keys(article)
+    restored = article_cache.restore(entry, settings, context)
+    assert keys(restored) == vouched and vouched[1].startswith("v")
+    restored.category = type(restored.category)("Chủ đề khác", settings)
+    assert keys(restored)[0] != vouched[0] and keys(restored)[1] == vouched[1]
+    for name in ("title", "_content"):
+        again = article_cache.restore(entry, settings, context)
+        setattr(again, name, getattr(again, name) + " ")
+        changed = keys(again)
+        assert changed[0] != vouched[0] and changed[1] != vouched[1], name
+        article_cache.snapshots.clear()
+        assert keys(again) == changed  # the values' own hash: what it fell back to
+    assert not keys(article)[1].startswith("v")
+
+
 def test_lists_of_articles_inside_values_count_article_by_article(tmp_path: Path) -> None:
     """Listing values digest their article lists as joined closures: the digest still changes
     with the order, the membership and the text of every article, at any folded depth."""

@@ -860,6 +860,37 @@ def test_the_story_cache_keys_on_every_metadata_item_identify_reads():
     assert seen and seen <= set(IDENTIFY_READS_METADATA), seen - set(IDENTIFY_READS_METADATA)
 
 
+def test_the_story_cache_keys_on_every_attribute_identify_reads():
+    """A vouched story key (fast_build's snapshot digest) covers IDENTIFY_READS_ATTRIBUTES,
+    the metadata and the topic; an attribute identify() read besides those would be stale."""
+    from types import SimpleNamespace
+
+    from pelican.utils import SafeDatetime
+    from topic_feeds.items import IDENTIFY_READS_ATTRIBUTES, Site, identify
+
+    seen: set[str] = set()
+
+    class Watched(SimpleNamespace):
+        def __getattribute__(self, name):
+            if not name.startswith("__"):
+                seen.add(name)
+            return super().__getattribute__(name)
+
+    site = Site("https://tin.example", "Tin", "vi", {}, 100_000)
+    when = SafeDatetime(2025, 3, 1, 8, 0).astimezone()
+    for content in ("<p>Nội dung bài.</p>", ""):
+        article = Watched(
+            title="Bài", date=when, modified=when, _content=content, content=content,
+            source_path="/c/bai.md", relative_source_path="bai.md", policy="full",
+            category=SimpleNamespace(name="Thời sự", slug="thoi-su"),
+            metadata={"source": "hanoi.gov.vn", "source_url": "https://hanoi.gov.vn/a.htm",
+                      "modified": when},
+        )  # fmt: skip
+        assert identify(article, site) is not None
+    allowed = {*IDENTIFY_READS_ATTRIBUTES, "metadata", "category", "content"}
+    assert seen and seen <= allowed, seen - allowed
+
+
 def test_the_story_key_changes_with_every_input_identify_reads():
     from types import SimpleNamespace
 

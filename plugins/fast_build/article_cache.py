@@ -41,7 +41,7 @@ from .pelican_fixes import KEPT_SAVE_AS
 
 logger = logging.getLogger(__name__)
 
-MARK = "fast_build.content/1"  # first item of a cache entry that holds a snapshot
+MARK = "fast_build.content/2"  # first item of a cache entry that holds a snapshot
 
 # Types whose values cannot change in place: an attribute still holding the very object it held
 # when the snapshot was taken still holds the snapshot's value.
@@ -51,6 +51,9 @@ UNCHANGING = frozenset(
         SafeDatetime, zoneinfo.ZoneInfo, dateutil.tz.tzoffset, dateutil.tz.tzutc,
     }
 )  # fmt: skip
+
+
+_ABSENT = object()
 
 
 class _Pickler(pickle.Pickler):
@@ -123,41 +126,77 @@ def settle_url(content: Content) -> None:
 class Snapshots:
     """The content objects of the build in progress that a snapshot stands for.
 
-    For each object snapshotted or restored: the digest of the snapshot's bytes and the
-    attributes it held then whose values cannot change in place (``UNCHANGING``).  While such an
-    attribute still holds the same object, the snapshot's digest covers it, so page_memo digests
-    the object by that digest and whatever else it holds (its lists, dicts, tags, what plugins
-    attached), instead of encoding its text and dates again on every build.  The same article
-    gets the same digest whether it was read in this build or restored from the cache: both
-    register the same bytes.
+    For each object snapshotted or restored: the digest of the snapshot's bytes and a shallow
+    copy of its attributes and metadata as they were then.  An attribute whose value cannot
+    change in place (``UNCHANGING``) and that still holds the very object it held then still
+    holds the snapshot's value, so the snapshot's digest covers it: page_memo digests an object
+    by that digest and whatever else it holds (its lists, dicts, tags, what plugins attached),
+    and other plugins key their caches on it (:meth:`vouch`) instead of hashing an article's
+    text again on every build.  The same article gets the same digest whether it was read in
+    this build or restored from the cache: both register the same bytes.
     """
 
     def __init__(self) -> None:
-        self._by_id: dict[int, tuple[Content, bytes, tuple[tuple[str, object], ...]]] = {}
+        self._by_id: dict[int, tuple[Content, bytes, dict, dict]] = {}
 
-    def register(self, content: Content, data: bytes) -> None:
-        kept = tuple(
-            (name, value) for name, value in vars(content).items() if type(value) in UNCHANGING
+    def register(self, content: Content, digest: bytes) -> None:
+        """Remember ``content`` as its snapshot (of SHA-256 ``digest``) left it."""
+        metadata = getattr(content, "metadata", None)
+        self._by_id[id(content)] = (
+            content,
+            digest,
+            vars(content).copy(),
+            metadata.copy() if type(metadata) is dict else {},
         )
-        self._by_id[id(content)] = (content, hashlib.sha256(data).digest(), kept)
 
-    def of(self, content) -> tuple[bytes, tuple[tuple[str, object], ...]] | None:
-        """(snapshot digest, unchanging attributes then) of ``content``, if it has one."""
+    def of(self, content) -> tuple[bytes, dict] | None:
+        """(snapshot digest, attributes then) of ``content``, if it has a snapshot."""
         entry = self._by_id.get(id(content))
         if entry is None or entry[0] is not content:
             return None
         return entry[1], entry[2]
+
+    def vouch(self, content, names, metadata=()) -> bytes | None:
+        """The snapshot's digest, if it covers the current value of each attribute in ``names``
+        and of each item in ``metadata``; ``None`` otherwise.
+
+        Covered: an unchanging value that is still the object it was then, or a name that was
+        absent then and is absent now.  A replaced value, a list or dict (which can change in
+        place), or an object without a snapshot is not.
+        """
+        entry = self._by_id.get(id(content))
+        if entry is None or entry[0] is not content:
+            return None
+        _, digest, then, metadata_then = entry
+        if not _covered(vars(content), then, names):
+            return None
+        if metadata:
+            now = getattr(content, "metadata", None)
+            if type(now) is not dict or not _covered(now, metadata_then, metadata):
+                return None
+        return digest
 
     def clear(self) -> None:
         """Forget the build's objects (at its start and end)."""
         self._by_id.clear()
 
 
+def _covered(now: dict, then: dict, names) -> bool:
+    for name in names:
+        value = now.get(name, _ABSENT)
+        if then.get(name, _ABSENT) is not value:
+            return False
+        if value is not _ABSENT and type(value) not in UNCHANGING:
+            return False
+    return True
+
+
 snapshots = Snapshots()
 
 
-def snapshot(content: Content, settings, context) -> tuple[str, bytes] | None:
-    """Return the cache entry for ``content`` as it is now, or ``None`` if it cannot be pickled."""
+def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes] | None:
+    """Return the cache entry for ``content`` as it is now (mark, pickle, the pickle's SHA-256),
+    or ``None`` if it cannot be pickled."""
     _settle_slugs(content)
     settle_url(content)
     buffer = io.BytesIO()
@@ -168,16 +207,17 @@ def snapshot(content: Content, settings, context) -> tuple[str, bytes] | None:
         logger.debug("fast_build: %s is read every build (%s)", content.source_path, exc)
         return None
     data = buffer.getvalue()
-    snapshots.register(content, data)
-    return (MARK, data)
+    digest = hashlib.sha256(data).digest()
+    snapshots.register(content, digest)
+    return (MARK, data, digest)
 
 
 def is_snapshot(entry) -> bool:
     """Tell whether a cached value is a snapshot written by :func:`snapshot`."""
-    return isinstance(entry, tuple) and len(entry) == 2 and entry[0] == MARK
+    return isinstance(entry, tuple) and len(entry) == 3 and entry[0] == MARK
 
 
-def restore(entry: tuple[str, bytes], settings, context) -> Content | None:
+def restore(entry: tuple[str, bytes, bytes], settings, context) -> Content | None:
     """Return the content object of a snapshot, bound to this build's settings and context.
 
     ``None`` when the snapshot does not give back a content object holding exactly this
@@ -194,5 +234,6 @@ def restore(entry: tuple[str, bytes], settings, context) -> Content | None:
         or content._context is not context
     ):
         return None
-    snapshots.register(content, entry[1])
+    # The digest stored with the bytes (the cache folder is trusted as the bytes are).
+    snapshots.register(content, entry[2])
     return content

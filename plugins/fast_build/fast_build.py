@@ -45,6 +45,8 @@ import logging
 
 from pelican import signals
 
+from scripts import content_identity
+
 from . import content_cache, page_memo, pelican_fixes, template_cache
 from .article_cache import settle_url, snapshots
 from .markdown_reader import use_reusing_reader
@@ -132,6 +134,7 @@ def register() -> None:
     """Connect the plugin to Pelican."""
     pelican_fixes.install()
     content_cache.install()
+    content_identity.provide(snapshots.vouch)
     page_memo.install()
     signals.initialized.connect(on_initialized)
     signals.all_generators_finalized.connect(on_all_generators_finalized)

@@ -219,6 +219,11 @@ def content_fingerprint(title: str, raw_html: str) -> str:
 # The metadata items identify() reads (through _dates and _provenance): the feeds' story cache
 # keys on exactly these.
 IDENTIFY_READS_METADATA = ("captured", "date", "modified", "source", "source_url", "via_url")
+# The article's attributes it reads, besides ``metadata`` and ``category`` (whose name and slug
+# the story key holds) and ``content`` (read only when ``_content`` is empty).
+IDENTIFY_READS_ATTRIBUTES = (
+    "relative_source_path", "source_path", "title", "date", "modified", "_content", "policy",
+)  # fmt: skip
 
 
 def identify(
