@@ -884,3 +884,84 @@ def test_a_template_cache_set_by_an_earlier_build_is_forgotten(tmp_path) -> None
     assert "bytecode_cache" not in defaults  # the dict it came with is not changed
     template_cache.forget(settings)
     assert settings["JINJA_ENVIRONMENT"] == defaults
+
+
+NEW_SOURCE_ARTICLE = """Title: Cầu mới nối hai bờ sông Hồng
+Date: 2099-01-02 08:00+07:00
+Category: Giao thông
+Tags: Hà Nội
+Lang: vi
+Source: nguonmoi.example.vn
+Source_URL: https://nguonmoi.example.vn/cau-moi.htm
+Captured: 2099-01-02 09:00+07:00
+
+Cây cầu mới đã thông xe sau hai năm thi công.
+"""
+
+
+def _files(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_plugin_files_are_kept_when_unchanged_written_in_place_and_removed_when_gone(
+    archive, tmp_path
+) -> None:
+    """Feeds, the sitemap and robots.txt go through ``output_files``: a rebuild leaves a file
+    whose bytes are unchanged as it is, writes a changed one over itself (same inode), writes
+    one edited by hand in the output again, and deletes the feed of a source that is gone; the
+    output is always what a clean build writes."""
+    content = tmp_path / "content"
+    shutil.copytree(archive, content)
+    everything = [p for p in plugins() if p != "search"]
+
+    def build(output: str, cache: str):
+        built = build_site(
+            tmp_path / output, content, PLUGINS=everything, CACHE_PATH=str(tmp_path / cache)
+        )
+        assert not built.messages(level=40)
+        return built
+
+    output = build("a", "cache").output
+    before = _files(output)
+    tampered = next(
+        p for p in sorted(before) if p.startswith("feeds/topics/") and "giao-thong" not in p
+    )
+    added = content / "giao-thong" / "2099" / "cau-moi.md"
+    added.parent.mkdir(parents=True)
+    added.write_text(NEW_SOURCE_ARTICLE, encoding="utf-8")
+    (output / tampered).write_bytes(b"<!-- edited -->")
+    build("a", "cache")
+    after = _files(output)
+    assert _tree(output) == _tree(build("c1", "cold1").output)
+    source_feed = "feeds/sources/nguonmoi-example-vn.rss.xml"
+    assert source_feed in after and source_feed not in before
+    assert after[tampered][2] == before[tampered][2]  # written again
+    for name in ("feeds/all.rss.xml", "feeds/topics/giao-thong.atom.xml", "sitemap.xml"):
+        assert after[name][0] == before[name][0] and after[name][2] != before[name][2], name
+    untouched = [
+        name for name, (inode, mtime, data) in before.items()
+        if name.startswith("feeds/") and name != tampered and after[name] == (inode, mtime, data)
+    ]  # fmt: skip
+    assert len(untouched) > 10 and "robots.txt" in after
+    assert after["robots.txt"][:2] == before["robots.txt"][:2]
+    added.unlink()
+    build("a", "cache")
+    final = _files(output)
+    assert source_feed not in final
+    assert {k: v[2] for k, v in final.items()} == {
+        k: v[2] for k, v in _files(build("c2", "cold2").output).items()
+    }
+
+
+def test_output_files_without_a_keeper_are_written_and_stay_inside_the_output(tmp_path) -> None:
+    from scripts import output_files
+
+    assert output_files.write(str(tmp_path), "feeds/mot.xml", b"<x/>") is True
+    assert (tmp_path / "feeds" / "mot.xml").read_bytes() == b"<x/>"
+    with pytest.raises(RuntimeError):
+        output_files.write(str(tmp_path / "out"), "../ngoai.xml", b"<x/>")
+    assert not (tmp_path / "ngoai.xml").exists()

@@ -45,7 +45,7 @@ import logging
 
 from pelican import signals
 
-from scripts import content_identity
+from scripts import content_identity, output_files
 
 from . import content_cache, page_memo, pelican_fixes, template_cache
 from .article_cache import settle_url, snapshots
@@ -135,6 +135,7 @@ def register() -> None:
     pelican_fixes.install()
     content_cache.install()
     content_identity.provide(snapshots.vouch)
+    output_files.provide(page_memo.keep_file)
     page_memo.install()
     signals.initialized.connect(on_initialized)
     signals.all_generators_finalized.connect(on_all_generators_finalized)

@@ -43,6 +43,9 @@ every build, as ``search`` does with its index, rewriting only files that change
 pages the previous build recorded — with their key and their file's signature (device, inode,
 size, modification and change times: file_stamps.py) — whose file is untouched since.  Such a
 page is kept when this build computes the same key; otherwise it is rendered and written over.
+Files plugins write themselves through ``scripts.output_files`` (feeds, the sitemap) are
+recorded the same way, keyed by a digest of their bytes: kept while the bytes are the same,
+written in place otherwise (:meth:`PageMemo.put_file`).
 At the end, a recorded page no call asked for (a taken-down article) is deleted.  The record is
 read and removed at the start of a build and written again, atomically, at its end: a build that
 is killed leaves none, and the next build starts from an empty output folder.  A plugin listening
@@ -74,7 +77,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
-from scripts.store import replacing
+from scripts.store import overwrite, replacing
 
 from .article_cache import UNCHANGING, snapshots
 from .file_stamps import signature
@@ -483,6 +486,7 @@ class PageMemo:
         self.value_digests: dict[int, bytes] = {}
         self.local_urls: dict[str, str] = {}
         self.kept = self.rendered = 0
+        self.files_kept = self.files_written = 0
 
     def _take_record(self) -> dict[str, tuple[bytes, tuple]]:
         """Load the previous build's record and delete it (a killed build leaves none)."""
@@ -665,7 +669,39 @@ class PageMemo:
         if templates != self.previous_templates:
             with replacing(self.templates_path) as out:
                 pickle.dump(templates, out, protocol=pickle.HIGHEST_PROTOCOL)
-        logger.info("fast_build: %d pages kept as they were, %d rendered", self.kept, self.rendered)
+        logger.info(
+            "fast_build: %d pages kept as they were, %d rendered; %d files of plugins kept, "
+            "%d written",
+            self.kept,
+            self.rendered,
+            self.files_kept,
+            self.files_written,
+        )
+
+    def put_file(self, path: str, data: bytes) -> bool:
+        """A plugin's own output file (``output_files.write``): left as it is when the previous
+        build recorded these bytes there and the file is untouched since, else written in
+        place; recorded either way.  Returns whether it was written."""
+        target = sanitised_join(self.output_path, path)
+        relative = self.relative(target)
+        digest = hashlib.sha256(b"plugin file\0")
+        digest.update(data)
+        key = digest.digest()
+        previous = self.previous.get(relative)
+        if (
+            previous is not None
+            and previous[0] == key
+            and relative not in self.claimed
+            and signature(target) == previous[1]
+        ):
+            self.claimed[relative] = previous
+            self.files_kept += 1
+            return False
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        overwrite(target, data)
+        self.claim(relative, key, target)
+        self.files_written += 1
+        return True
 
 
 # --- wiring ---------------------------------------------------------------------------------
@@ -697,6 +733,13 @@ def start(pelican) -> None:
     memo.clean_output()
     pelican.delete_outputdir = False
     _memos[memo.output_path] = memo
+
+
+def keep_file(output_path: str, path: str, data: bytes) -> bool | None:
+    """``output_files`` keeper: the build's memo puts the file (:meth:`PageMemo.put_file`);
+    ``None`` when this output folder has no memo (the file is then simply written)."""
+    memo = _memos.get(os.path.abspath(output_path))
+    return None if memo is None else memo.put_file(path, data)
 
 
 def finish(pelican) -> None:

@@ -18,6 +18,8 @@ from xml.sax.saxutils import escape
 from pelican import signals
 from pelican.generators import Generator
 
+from scripts import output_files
+
 logger = logging.getLogger(__name__)
 NAME = "sitemap_robots"
 
@@ -106,10 +108,19 @@ class SiteFilesGenerator(Generator):
         logger.info('Writing "%s"', path)
 
     def generate_output(self, writer) -> None:
-        """Write the four files at the output root."""
+        """Write the four files at the output root.
+
+        The sitemap and robots.txt are kept in place when unchanged (``output_files``);
+        ``.nojekyll`` and ``CNAME`` are among the names Pelican's clean-up retains
+        (``OUTPUT_RETENTION``), so they are written as they always were and never deleted.
+        """
         root = (self.settings.get("SITEURL") or "").rstrip("/") or LOCAL_SITEURL
-        self._write("sitemap.xml", sitemap_xml(root, self._entries()))
-        self._write("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {root}/sitemap.xml\n")
+        robots = f"User-agent: *\nAllow: /\n\nSitemap: {root}/sitemap.xml\n"
+        for name, text in (
+            ("sitemap.xml", sitemap_xml(root, self._entries())),
+            ("robots.txt", robots),
+        ):
+            output_files.write(self.output_path, name, text.encode("utf-8"))
         self._write(".nojekyll", "")
         cname = str(self.settings.get("CNAME") or "").strip().lower()
         if cname and HOSTNAME.match(cname):

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import time
 
 from pelican import signals
 from pelican.generators import Generator, PelicanTemplateNotFound
-from pelican.utils import sanitised_join
 
+from scripts import output_files
 from scripts.content_identity import unchanged_digest
 
 from .build import FeedSpec, atom_bytes, build_feed, feed_updated, rss_bytes
@@ -130,12 +129,9 @@ class TopicFeedsGenerator(Generator):
         return specs
 
     def _write(self, path: str, data: bytes) -> None:
-        """Write one output file under OUTPUT_PATH."""
-        target = sanitised_join(self.output_path, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
-        logger.info('Writing "%s"', target)
+        """Write one output file under OUTPUT_PATH (kept as it is when the bytes are those the
+        previous build wrote there: ``output_files``)."""
+        output_files.write(self.output_path, path, data)
 
     def _write_catalog(self, writer, path: str, catalog: list[FeedInfo]) -> None:
         """Render the theme's ``feeds`` template (or the built-in one) to ``path``."""
