@@ -29,8 +29,10 @@ import datetime
 import hashlib
 import io
 import logging
+import operator
 import pickle
 import zoneinfo
+from itertools import repeat
 
 import dateutil.tz
 from pelican.contents import Article, Content
@@ -54,6 +56,8 @@ UNCHANGING = frozenset(
 
 
 _ABSENT = object()
+# What a vouched-for name may hold: an unchanging value, or nothing (``_ABSENT``, an ``object``).
+_VOUCHABLE = UNCHANGING | {object}
 
 
 class _Pickler(pickle.Pickler):
@@ -182,13 +186,13 @@ class Snapshots:
 
 
 def _covered(now: dict, then: dict, names) -> bool:
-    for name in names:
-        value = now.get(name, _ABSENT)
-        if then.get(name, _ABSENT) is not value:
-            return False
-        if value is not _ABSENT and type(value) not in UNCHANGING:
-            return False
-    return True
+    """Each name absent in both, or holding the same unchanging object (C loops: asked for a
+    dozen names of each of 10,000 articles by two plugins)."""
+    names = tuple(names)
+    values = tuple(map(now.get, names, repeat(_ABSENT)))
+    return all(map(operator.is_, map(then.get, names, repeat(_ABSENT)), values)) and all(
+        map(_VOUCHABLE.__contains__, map(type, values))
+    )
 
 
 snapshots = Snapshots()

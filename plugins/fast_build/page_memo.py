@@ -835,8 +835,10 @@ def _wrap_write_file(original):
             and previous[0] == key
             and path not in self._written_files
             and path not in self._overridden_files
-            and signature(path) == previous[1]
         ):
+            # The file was found untouched when the build started (clean_output); since
+            # then only this build writes to the output, and its writer's pages are in
+            # ``_written_files``.
             # What Writer.write_file does besides rendering: remember the file as written and
             # point Content objects' links at this page's depth.
             self._written_files.add(path)
