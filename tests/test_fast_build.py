@@ -560,6 +560,12 @@ def test_restored_article_is_the_article_a_fresh_read_gives(tmp_path: Path) -> N
         del restored.override_save_as
         setattr(restored, pelican_fixes.KEPT_SAVE_AS, "kept.html")  # read, not formatted again
         assert restored.save_as == "kept.html"
+        # The URL: the kept one, read directly; formatted by Pelican's rule without one.
+        assert restored.url == (kept_url := vars(restored).get("override_url") or formatted)
+        restored.override_url = "khac/dia-chi.html"
+        assert restored.url == "khac/dia-chi.html"
+        del restored.override_url
+        assert restored.url == formatted and kept_url == formatted
     assert {a.status for a in articles} == {"published", "draft"}
 
 
