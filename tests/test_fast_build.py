@@ -971,3 +971,32 @@ def test_output_files_without_a_keeper_are_written_and_stay_inside_the_output(tm
     with pytest.raises(RuntimeError):
         output_files.write(str(tmp_path / "out"), "../ngoai.xml", b"<x/>")
     assert not (tmp_path / "ngoai.xml").exists()
+
+
+def test_capture_times_are_read_once_and_a_bad_one_is_reported_on_every_build(
+    tmp_path, monkeypatch
+) -> None:
+    """article_context reads Captured when Pelican creates the article, so the content cache
+    keeps it; an unreadable one is still reported by every build, cached or not, once."""
+    from pelican.log import LimitFilter
+
+    content = tmp_path / "content"
+    shutil.copytree(SITE_CONTENT, content)
+    bad = content / "bad-captured.md"
+    bad.write_text(
+        "Title: Giờ lưu không đọc được\nDate: 2024-05-01 08:00+07:00\nCategory: Xã hội\n"
+        "Captured: hôm qua\nVia_URL: https://a.example/1, https://b.example/2\n\nNội dung.\n",
+        encoding="utf-8",
+    )
+    everything = [p for p in plugins() if p != "search"]
+    message = "bad-captured.md: Captured 'hôm qua' is not a date"
+    for _ in range(2):
+        # Pelican drops a warning logged before in the same process: each build is a process
+        # of its own outside the tests.
+        monkeypatch.setattr(LimitFilter, "_raised_messages", set())
+        built = build_site(
+            tmp_path / "out", content, PLUGINS=everything, CACHE_PATH=str(tmp_path / "cache")
+        )
+        assert sum(message in m for m in built.messages()) == 1
+    page = (built.output / "xa-hoi" / "2024" / "gio-luu-khong-doc-duoc.html").read_text("utf-8")
+    assert "hôm qua" in page and "https://b.example/2" in page

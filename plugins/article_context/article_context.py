@@ -56,13 +56,22 @@ def wrap_tables(html: str) -> str:
 
 
 def on_content_init(instance) -> None:
-    """Wrap the tables of an article or page once, when Pelican creates it."""
-    if (
-        isinstance(instance, Article | Page)
-        and getattr(instance, "_content", None)
-        and enabled(instance.settings)
-    ):
+    """Wrap the tables of an article or page, and read an article's capture time and pages,
+    once, when Pelican creates it.
+
+    Done here, from the file's own metadata, they are part of what Pelican's content cache
+    keeps (fast_build snapshots the object right after this), so a rebuild does not parse
+    10,000 capture times again.
+    """
+    if not (isinstance(instance, Article | Page) and enabled(instance.settings)):
+        return
+    if getattr(instance, "_content", None):
         instance._content = wrap_tables(instance._content)
+    if isinstance(instance, Article):
+        timezone = instance.settings.get("TIMEZONE") or "UTC"
+        instance.captured_date = _captured_date(instance, timezone)
+        via = str(getattr(instance, "via_url", "") or "")
+        instance.via_urls = [url.strip() for url in via.split(", ") if url.strip()]
 
 
 def parse_captured(raw: str):
@@ -88,19 +97,18 @@ def parse_captured(raw: str):
     return get_date(raw)
 
 
+def _captured_text(article) -> str:
+    return str(getattr(article, "captured", "") or "").strip()
+
+
 def _captured_date(article, timezone: str):
-    """Return ``Captured`` as an aware datetime, or ``None`` (warning) when unreadable."""
-    raw = str(getattr(article, "captured", "") or "").strip()
+    """Return ``Captured`` as an aware datetime, or ``None`` when missing or unreadable."""
+    raw = _captured_text(article)
     if not raw:
         return None
     try:
         value = parse_captured(raw)
     except (ValueError, OverflowError):
-        logger.warning(
-            "article_context: %s: Captured %r is not a date; shown as text",
-            article.relative_source_path,
-            raw,
-        )
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
@@ -108,14 +116,16 @@ def _captured_date(article, timezone: str):
 
 
 def on_articles_read(generator) -> None:
-    """Attach topic neighbours, the capture time and the list of capture pages."""
+    """Attach topic neighbours; report unreadable capture times (every build, cached or not)."""
     if not enabled(generator.settings):
         return
-    timezone = generator.settings.get("TIMEZONE") or "UTC"
     for article in generator.articles:
-        article.captured_date = _captured_date(article, timezone)
-        via = str(getattr(article, "via_url", "") or "")
-        article.via_urls = [url.strip() for url in via.split(", ") if url.strip()]
+        if getattr(article, "captured_date", None) is None and _captured_text(article):
+            logger.warning(
+                "article_context: %s: Captured %r is not a date; shown as text",
+                article.relative_source_path,
+                _captured_text(article),
+            )
     for _category, articles in generator.categories:
         ordered = sorted(articles, key=lambda a: (a.date, a.url))
         for index, article in enumerate(ordered):
