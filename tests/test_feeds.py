@@ -927,3 +927,40 @@ def test_the_story_key_changes_with_every_input_identify_reads():
     for name in IDENTIFY_READS_METADATA:
         variants.append(story_key(article(metadata={**article().metadata, name: "khác"}), "site"))
     assert base not in variants and len(set(variants)) == len(variants)
+
+
+def test_a_cached_story_is_the_story_identify_gives():
+    """The story cache stores a date that is the article's own ``date``/``modified`` as a
+    reference to it; read back, the story equals identify()'s, dates and all."""
+    import pickle
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from pelican.utils import SafeDatetime
+    from topic_feeds.items import Site, identify
+    from topic_feeds.topic_feeds import _cached_story, _stored_story
+
+    site = Site("https://tin.example", "Tin", "vi", {}, 100_000)
+    when = SafeDatetime(2025, 3, 1, 8, 0).astimezone()
+    later = SafeDatetime(2025, 3, 4, 8, 0).astimezone()
+    variants = [
+        {"date": when, "modified": later, "metadata": {"modified": later}},
+        {"date": when, "modified": None, "metadata": {}},
+        # No usable Date: published is Captured, a datetime of its own, stored as it is.
+        {"date": None, "modified": None, "metadata": {"captured": "2025-03-02 09:00+07:00"}},
+    ]
+    for number, values in enumerate(variants):
+        article = SimpleNamespace(
+            title="Bài", _content="<p>Nội dung.</p>", source_path=f"/c/{number}.md",
+            relative_source_path=f"{number}.md", policy="full",
+            category=SimpleNamespace(name="Thời sự", slug="thoi-su"), **values,
+        )  # fmt: skip
+        article.metadata = {"source": "hanoi.gov.vn", **values["metadata"]}
+        story = identify(article, site)
+        assert story is not None
+        stored = pickle.loads(pickle.dumps(_stored_story(story)))
+        again = _cached_story(article, stored)
+        assert again == story and again.article is article
+        assert again.published.tzinfo == story.published.tzinfo
+        dates_kept = sum(isinstance(v, datetime) for v in stored)
+        assert dates_kept == (2 if number == 2 else 0)
