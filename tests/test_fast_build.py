@@ -168,6 +168,35 @@ def test_static_links_shortcut_answers_as_pelican() -> None:
     assert original(Item({**settings}, texts[-1])) == {"e.jpg"}  # the custom pattern is used
 
 
+def test_ignore_patterns_shortcut_answers_as_pelican() -> None:
+    from types import SimpleNamespace
+
+    from pelican.generators import Generator
+
+    original = getattr(Generator._include_path, "__wrapped__", Generator._include_path)
+    shortcut = pelican_fixes._wrap_include_path(original)
+    names = [
+        "tin/a.md", "tin/.#a.md", "tin/a.md.tmp", "tin/.an", "a.markdown", "b.rst", "c.html",
+        "d.MD", "anh/e.jpg", "[x].md", "f", ".md", "tin/g.md~", "h.tmp.md", "dir.tmp/i.md",
+    ]  # fmt: skip
+    pattern_sets = [
+        [".#*", "*.tmp", ".*"],
+        [],
+        ["*.md"],
+        ["[x]*", "?.rst", "*~"],
+        ["*[!a-z].md", "h.*"],
+    ]
+    for patterns in pattern_sets:
+        generator = SimpleNamespace(
+            settings={"IGNORE_FILES": patterns},
+            readers=SimpleNamespace(extensions=["md", "markdown", "rst", "html", "htm"]),
+        )
+        for name in names:
+            for extensions in (None, False, ("md",)):
+                expected = original(generator, name, extensions)
+                assert shortcut(generator, name, extensions) == expected, (patterns, name)
+
+
 def test_the_disabled_readers_walk_is_skipped_only_when_no_reader_is_disabled() -> None:
     from pelican.generators import Generator
 

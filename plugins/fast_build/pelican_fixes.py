@@ -17,7 +17,7 @@ the scan is a pass over every article per group, whatever the membership test co
 are written again: the same ``write`` call with the same arguments, the group's dates taken in
 ``self.dates`` order by position instead of by a scan.
 
-Five shortcuts answer what Pelican's function would, without its work:
+Six shortcuts answer what Pelican's function would, without its work:
 
 ``Content.get_relative_source_path`` turns the object's source path into the path below ``PATH``
 with ``os.path.relpath`` and two ``abspath`` calls (~8 µs), and Pelican asks three times per
@@ -41,6 +41,10 @@ an ``override_save_as`` is set, which Pelican's rule puts first.
 (~1.4 µs), and plugins read each article's URL about ten times a build: the attribute is
 returned directly.
 
+``Generator._include_path`` matches every content file's name against each ``IGNORE_FILES``
+pattern with ``fnmatch`` (~8 µs a file, 10,000 files a build): the patterns are joined into one
+compiled expression that matches what any of them matches.
+
 ``Generator._check_disabled_readers`` walks the whole content folder a second time, before the
 reading walk, to warn about files whose reader is disabled (a missing library).  With no reader
 disabled the walk can find nothing (an empty extension list matches no file): it is skipped
@@ -53,11 +57,13 @@ never wrong — and the build logs one warning naming what was left alone.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import inspect
 import logging
 import os
+import re
 from itertools import groupby
 from operator import attrgetter
 
@@ -82,6 +88,7 @@ KNOWN_SOURCES = {
     "Content.save_as": "4df34b66c0bf99bfdbe598466cc6d5b64d8fede4bffc546ac99cdfa43c6c4937",
     "Content.url": "7fd9b8dd55c6030b862b725b20df2808e1375b4f9429554bf2422b29c08a4568",
     "Generator._check_disabled_readers": "a13599cd609ed1d33e4bd15563cab5ac36ce407b94d584798e985e32b58b975d",
+    "Generator._include_path": "36aa1046f557f1faf7783f2b99b4bf5ec39e74e2d30dbcd2773f86019bc55f7d",
 }  # fmt: skip
 _installed: dict[str, bool] = {}
 
@@ -278,6 +285,31 @@ def _wrap_check_disabled_readers(original):
     return _check_disabled_readers
 
 
+@functools.lru_cache(maxsize=16)
+def _ignoring(patterns: tuple[str, ...]):
+    """One compiled pattern matching what any of ``IGNORE_FILES`` matches (``fnmatch``)."""
+    if not patterns:
+        return lambda name: None
+    alternatives = "|".join(f"(?:{fnmatch.translate(os.path.normcase(p))})" for p in patterns)
+    return re.compile(alternatives).match
+
+
+def _wrap_include_path(original):
+    """``_include_path`` with the ignore patterns matched as one regular expression."""
+
+    @functools.wraps(original)
+    def _include_path(self, path, extensions=None):
+        if extensions is None:
+            extensions = tuple(self.readers.extensions)
+        basename = os.path.basename(path)
+        if _ignoring(tuple(self.settings["IGNORE_FILES"]))(os.path.normcase(basename)):
+            return False
+        ext = os.path.splitext(basename)[1][1:]
+        return extensions is False or ext in extensions
+
+    return _include_path
+
+
 KEPT_SAVE_AS = "_fast_build_save_as"  # set by article_cache.settle_url
 
 
@@ -356,6 +388,7 @@ def install() -> dict[str, bool]:
     _install("Content.get_static_links", Content, "get_static_links", _wrap_static_links)
     _install("Content.save_as", Content, "save_as", _wrap_save_as)
     _install("Content.url", Content, "url", _wrap_url)
+    _install("Generator._include_path", generators.Generator, "_include_path", _wrap_include_path)
     _install(
         "Generator._check_disabled_readers",
         generators.Generator,
