@@ -15,7 +15,9 @@ here:
   and the next build stops on it (``EOFError`` is not among the errors Pelican catches).  It is
   written to a temporary file and renamed.
 * **It only grows.**  Entries of deleted articles stay for ever; entries no build asked for are
-  dropped when the cache is saved, and an unchanged cache is not written again.
+  dropped when the cache is saved, and an unchanged cache is not written again; a changed one
+  gets its changes appended to a journal, the whole file being written only now and then
+  (cache_journal.py).
 
 Files are stamped by content hash (``CHECK_MODIFIED_METHOD = "sha256"`` in pelicanconf.py), not
 by modification time, which ``git checkout`` and CI caches do not preserve; a file whose status
@@ -43,7 +45,7 @@ from pelican.contents import Content
 
 from scripts.store import replacing
 
-from . import article_cache, file_stamps
+from . import article_cache, cache_journal, file_stamps
 from .pelican_fixes import source_digest
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ KNOWN_SOURCES = {
     "FileStampDataCacher.get_cached_data": "9e22f9c49dede667229137f7bf19e7dca9a059902b8e93c21321f0482e97131f",
     "FileStampDataCacher.cache_data": "1278c0b3c9b2ca32e638730a6a4bb5ef9a1a2762a21b6084bd0f971a24673ceb",
     "FileStampDataCacher._get_file_stamp": "771a0b92fd2c314a8557db1ad49cbe66085a6740a08f20238768cf69f04e0b74",
+    "FileDataCacher.__init__": "0e94df62b258a9c2801579e71fcf8d45382b6668f93934019e323dfeb2aad57d",
 }  # fmt: skip
 
 
@@ -226,6 +229,16 @@ def _enabled(cacher) -> bool:
     return _last_enabled[1]
 
 
+def _wrap_init(original):
+    @functools.wraps(original)
+    def __init__(self, settings, cache_name, caching_policy, load_policy):
+        original(self, settings, cache_name, caching_policy, load_policy)
+        if load_policy and _enabled(self):
+            cache_journal.apply(self)
+
+    return __init__
+
+
 def _wrap_get(original):
     @functools.wraps(original)
     def get_cached_data(self, filename, default=None):
@@ -257,7 +270,7 @@ def _wrap_put(original):
             data = article_cache.snapshot(data, self.settings, getattr(self, "context", None))
             if data is None:
                 return None
-        self._fast_build_dirty = True
+        self.__dict__.setdefault("_fast_build_changed", set()).add(filename)
         return original(self, filename, data)
 
     return cache_data
@@ -289,9 +302,11 @@ def _wrap_save(original):
         stale = [key for key in self._cache if key not in used]
         for key in stale:
             del self._cache[key]
-        if not (stale or self.__dict__.get("_fast_build_dirty")) and os.path.exists(
-            self._cache_path
-        ):
+        changed = self.__dict__.get("_fast_build_changed", set())
+        if not (stale or changed) and os.path.exists(self._cache_path):
+            return None
+        stored = {key: self._cache[key] for key in changed if key in self._cache}
+        if cache_journal.append(self, stored, stale):
             return None
         try:
             with replacing(self._cache_path) as raw:
@@ -302,6 +317,8 @@ def _wrap_save(original):
                     pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
         except (OSError, pickle.PicklingError, TypeError) as err:
             logger.warning("fast_build: could not save the cache %s: %s", self._cache_path, err)
+            return None
+        cache_journal.start(self)
         return None
 
     return save_cache
@@ -311,13 +328,14 @@ _installed: dict[str, bool] = {}
 
 
 def install() -> dict[str, bool]:
-    """Wrap Pelican's cache methods if all four are the source these wrappers were read on.
+    """Wrap Pelican's cache methods if all five are the source these wrappers were read on.
 
     All or nothing: saving keeps only the entries the getter and the putter saw being used.
     """
     if _installed:
         return dict(_installed)
     targets = {
+        "FileDataCacher.__init__": (FileDataCacher, "__init__", _wrap_init),
         "FileDataCacher.save_cache": (FileDataCacher, "save_cache", _wrap_save),
         "FileStampDataCacher.get_cached_data": (
             FileStampDataCacher,
