@@ -26,8 +26,10 @@ from pelican.utils import sanitised_join
 
 logger = logging.getLogger(__name__)
 
-# keeper(output folder, path inside it, bytes) -> True: written, False: kept, None: not mine.
-Keeper = Callable[[str, str, bytes], bool | None]
+# keeper(output folder, path inside it, bytes or what makes them, key) -> True: written,
+# False: kept, None: not mine.
+Keeper = Callable[[str, str, "Data", bytes | None], bool | None]
+Data = bytes | Callable[[], bytes]
 
 _keepers: list[Keeper] = []
 
@@ -38,21 +40,30 @@ def provide(keeper: Keeper) -> None:
         _keepers.append(keeper)
 
 
-def write(output_path: str, path: str, data: bytes) -> bool:
+def contents(data: Data) -> bytes:
+    """The bytes ``data`` stands for (made now if it is a function)."""
+    return data() if callable(data) else data
+
+
+def write(output_path: str, path: str, data: Data, key: bytes | None = None) -> bool:
     """Put ``data`` at ``path`` (relative, inside ``output_path``); False if the file was kept.
 
-    A ``path`` that leads outside the output folder is refused as Pelican's writer refuses it
-    (``RuntimeError`` from ``sanitised_join``).
+    ``data`` may be a function that makes the bytes, and ``key`` a digest of everything they
+    are made from: a keeper that finds the file it recorded under that key untouched keeps it
+    without asking for the bytes (topic_feeds then serialises only the feeds that changed).
+    Without a key, the bytes are their own key.  A ``path`` that leads outside the output
+    folder is refused as Pelican's writer refuses it (``RuntimeError`` from
+    ``sanitised_join``).
     """
     target = sanitised_join(output_path, path)
     for keeper in _keepers:
-        written = keeper(output_path, path, data)
+        written = keeper(output_path, path, data, key)
         if written is not None:
             if written:
                 logger.info('Writing "%s"', target)
             return written
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as handle:
-        handle.write(data)
+        handle.write(contents(data))
     logger.info('Writing "%s"', target)
     return True

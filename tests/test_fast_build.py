@@ -948,12 +948,14 @@ def _files(root: Path) -> dict[str, tuple[int, int, bytes]]:
 
 
 def test_plugin_files_are_kept_when_unchanged_written_in_place_and_removed_when_gone(
-    archive, tmp_path
+    archive, tmp_path, monkeypatch
 ) -> None:
     """Feeds, the sitemap and robots.txt go through ``output_files``: a rebuild leaves a file
     whose bytes are unchanged as it is, writes a changed one over itself (same inode), writes
     one edited by hand in the output again, and deletes the feed of a source that is gone; the
     output is always what a clean build writes."""
+    from topic_feeds import topic_feeds
+
     content = tmp_path / "content"
     shutil.copytree(archive, content)
     everything = [p for p in plugins() if p != "search"]
@@ -974,8 +976,18 @@ def test_plugin_files_are_kept_when_unchanged_written_in_place_and_removed_when_
     added.parent.mkdir(parents=True)
     added.write_text(NEW_SOURCE_ARTICLE, encoding="utf-8")
     (output / tampered).write_bytes(b"<!-- edited -->")
+    serialised: list[str] = []
+    original_build_feed = topic_feeds.build_feed
+
+    def counting(spec, items, site):
+        serialised.append(spec.slug)
+        return original_build_feed(spec, items, site)
+
+    monkeypatch.setattr(topic_feeds, "build_feed", counting)
     build("a", "cache")
     after = _files(output)
+    # Only feeds that changed (or were edited by hand) were serialised again.
+    assert "giao-thong" in serialised and 0 < len(serialised) < 10, serialised
     assert _tree(output) == _tree(build("c1", "cold1").output)
     source_feed = "feeds/sources/nguonmoi-example-vn.rss.xml"
     assert source_feed in after and source_feed not in before

@@ -77,6 +77,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
+from scripts import output_files
 from scripts.store import overwrite, replacing
 
 from .article_cache import UNCHANGING, snapshots
@@ -710,14 +711,19 @@ class PageMemo:
             self.files_written,
         )
 
-    def put_file(self, path: str, data: bytes) -> bool:
+    def put_file(self, path: str, data, key: bytes | None = None) -> bool:
         """A plugin's own output file (``output_files.write``): left as it is when the previous
-        build recorded these bytes there and the file is untouched since, else written in
-        place; recorded either way.  Returns whether it was written."""
+        build recorded the same key there (the plugin's key, else a digest of the bytes) and
+        the file is untouched since, else written in place; recorded either way.  Returns
+        whether it was written."""
         target = sanitised_join(self.output_path, path)
         relative = self.relative(target)
-        digest = hashlib.sha256(b"plugin file\0")
-        digest.update(data)
+        if key is None:
+            data = output_files.contents(data)
+            digest = hashlib.sha256(b"plugin file\0")
+            digest.update(data)
+        else:
+            digest = hashlib.sha256(b"plugin key\0" + key)
         key = digest.digest()
         previous = self.previous.get(relative)
         if (
@@ -730,7 +736,7 @@ class PageMemo:
             self.files_kept += 1
             return False
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        overwrite(target, data)
+        overwrite(target, output_files.contents(data))
         self.claim(relative, key, target)
         self.files_written += 1
         return True
@@ -767,11 +773,11 @@ def start(pelican) -> None:
     _memos[memo.output_path] = memo
 
 
-def keep_file(output_path: str, path: str, data: bytes) -> bool | None:
+def keep_file(output_path: str, path: str, data, key: bytes | None = None) -> bool | None:
     """``output_files`` keeper: the build's memo puts the file (:meth:`PageMemo.put_file`);
     ``None`` when this output folder has no memo (the file is then simply written)."""
     memo = _memos.get(os.path.abspath(output_path))
-    return None if memo is None else memo.put_file(path, data)
+    return None if memo is None else memo.put_file(path, data, key)
 
 
 def finish(pelican) -> None:

@@ -1,15 +1,18 @@
-"""What the feeds need from the previous build: fingerprints, rendered items, serialised feeds.
+"""What the feeds need from the previous build: stories, fingerprints, rendered items.
 
 A rebuild after adding a few articles used to redo everything for every article: fingerprint
 its full text (``identify``), sanitise its HTML (``render``) and serialise every feed.  Each is a
 pure function of inputs that can be hashed cheaply, so the results are kept in one file under
 ``CACHE_PATH`` keyed by a digest of those inputs:
 
+* ``story``: what ``identify`` made of an article (``topic_feeds.story_key``);
 * ``fp``: a content fingerprint, keyed by the article's title and rendered HTML;
 * ``item``: a rendered :class:`~.items.FeedItem` and the warnings rendering it logged (replayed
-  on a hit, so a rebuild reports the same problems), keyed by :func:`~.items.render_key`;
-* ``feed``: the RSS, Atom and JSON bytes of one feed, keyed by its description and its items'
-  keys.
+  on a hit, so a rebuild reports the same problems), keyed by :func:`~.items.render_key`.
+
+Serialised feeds are not kept here: a feed file is keyed by its description and its items'
+keys, and the build keeps the file it finds written under the same key without serialising the
+feed (``scripts.output_files``).
 
 Every key also depends on this plugin's source code and on the versions of the libraries that
 shape the output (nh3, feedgen, lxml), so an upgrade never serves an old result.  The cache is

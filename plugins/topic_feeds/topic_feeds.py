@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from pelican import signals
@@ -129,10 +130,10 @@ class TopicFeedsGenerator(Generator):
             )
         return specs
 
-    def _write(self, path: str, data: bytes) -> None:
-        """Write one output file under OUTPUT_PATH (kept as it is when the bytes are those the
-        previous build wrote there: ``output_files``)."""
-        output_files.write(self.output_path, path, data)
+    def _write(self, path: str, data: output_files.Data, key: bytes | None = None) -> None:
+        """Write one output file under OUTPUT_PATH (kept as it is when the previous build wrote
+        it under the same key, or the same bytes: ``output_files``)."""
+        output_files.write(self.output_path, path, data, key)
 
     def _write_catalog(self, writer, path: str, catalog: list[FeedInfo]) -> None:
         """Render the theme's ``feeds`` template (or the built-in one) to ``path``."""
@@ -196,8 +197,8 @@ class TopicFeedsGenerator(Generator):
             chosen = groups.get((spec.kind, spec.slug), [])
             limit = config["max_items_all" if spec.kind == "all" else "max_items"]
             items, keys = items_of(chosen[:limit])
-            for path, data in _feed_files(cache, spec, items, keys, site):
-                self._write(path, data)
+            for path, key, make in _feed_files(cache, spec, items, keys, site):
+                self._write(path, make, key)
             catalog.append(
                 FeedInfo(
                     title=spec.title,
@@ -343,21 +344,32 @@ def _render_cached(
 
 def _feed_files(
     cache: FeedCache, spec: FeedSpec, items: list[FeedItem], keys: list[bytes | None], site: Site
-) -> list[tuple[str, bytes]]:
-    """Return (path, bytes) of the feed's enabled formats, serialised or from the cache."""
-    key = None if None in keys else key_of("feed", repr(spec), repr(site), *keys)
-    files = cache.get("feed", key)
-    if files is None:
-        fg = build_feed(spec, items, site)
-        files = []
-        if spec.rss_path:
-            files.append((spec.rss_path, rss_bytes(fg, spec, site)))
-        if spec.atom_path:
-            files.append((spec.atom_path, atom_bytes(fg, spec, site)))
-        if spec.json_path:
-            files.append((spec.json_path, json_bytes(spec, items, site)))
-        cache.put("feed", key, files)
-    return files
+) -> list[tuple[str, bytes | None, Callable[[], bytes]]]:
+    """Return (path, key, maker of the bytes) for each of the feed's enabled formats.
+
+    The key digests everything the file is made from (this code, the feed's description, the
+    site, its items' keys), so the build keeps a feed file it finds written under the same key
+    without serialising the feed again (``output_files``); ``None`` when an item has no key.
+    The makers serialise on demand and share one ``FeedGenerator``.
+    """
+    key = None
+    if cache.enabled and None not in keys:
+        key = key_of("feed", cache.version, repr(spec), repr(site), *keys)
+    built: list = []
+
+    def feed():
+        if not built:
+            built.append(build_feed(spec, items, site))
+        return built[0]
+
+    makers: list[tuple[str, Callable[[], bytes]]] = []
+    if spec.rss_path:
+        makers.append((spec.rss_path, lambda: rss_bytes(feed(), spec, site)))
+    if spec.atom_path:
+        makers.append((spec.atom_path, lambda: atom_bytes(feed(), spec, site)))
+    if spec.json_path:
+        makers.append((spec.json_path, lambda: json_bytes(spec, items, site)))
+    return [(path, None if key is None else key_of(key, path), make) for path, make in makers]
 
 
 class _Recorder(logging.Handler):
