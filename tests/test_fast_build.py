@@ -197,6 +197,28 @@ def test_ignore_patterns_shortcut_answers_as_pelican() -> None:
                 assert shortcut(generator, name, extensions) == expected, (patterns, name)
 
 
+def test_a_plain_page_name_is_the_path_pelicans_writer_would_join() -> None:
+    """page_memo takes a plain relative page name as its path below the output folder instead
+    of calling ``sanitised_join``; every name it takes must give the same path."""
+    from fast_build import page_memo
+    from pelican.utils import sanitised_join
+
+    base = "/srv/out"
+    names = [
+        "index.html", "tin/2024/bai.html", "tag/ha-noi/page/2/index.html", "a..b/c.html",
+        ".nojekyll", "./a.html", "a/./b.html", "a/../b.html", "../a.html", "/a.html", "a//b.html",
+        "a/", "..", ".", "a/.", "a/..", "tin/.hidden/x.html", "tiếng việt/bài.html", "a\\b.html",
+    ]  # fmt: skip
+    taken = 0
+    for name in names:
+        plain = page_memo._plain(name)
+        if plain is None:
+            continue
+        taken += 1
+        assert plain == name and sanitised_join(base, name) == f"{base}/{name}", name
+    assert taken >= 7
+
+
 def test_the_disabled_readers_walk_is_skipped_only_when_no_reader_is_disabled() -> None:
     from pelican.generators import Generator
 

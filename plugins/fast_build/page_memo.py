@@ -744,13 +744,14 @@ class PageMemo:
 
 # --- wiring ---------------------------------------------------------------------------------
 
-_memos: dict[str, PageMemo] = {}  # by absolute output path, for the build in progress
+_memos: dict[str, PageMemo] = {}  # by output path (absolute, and as given), for the build
 
 
 def start(pelican) -> None:
     """``initialized``: take over cleaning the output, keeping what can be reused."""
     settings = pelican.settings
     _memos.pop(os.path.abspath(pelican.output_path), None)
+    _memos.pop(pelican.output_path, None)
     if not (settings.get("FAST_BUILD_PAGES", True) and pelican.delete_outputdir):
         return
     if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")):
@@ -770,7 +771,8 @@ def start(pelican) -> None:
     memo = PageMemo(settings, pelican.output_path, pelican.output_retention, managed)
     memo.clean_output()
     pelican.delete_outputdir = False
-    _memos[memo.output_path] = memo
+    # Also under the folder as the writer spells it: looked up for every page it writes.
+    _memos[memo.output_path] = _memos[pelican.output_path] = memo
 
 
 def keep_file(output_path: str, path: str, data, key: bytes | None = None) -> bool | None:
@@ -782,9 +784,27 @@ def keep_file(output_path: str, path: str, data, key: bytes | None = None) -> bo
 
 def finish(pelican) -> None:
     """``finalized``: remove pages that are gone, save the record."""
-    memo = _memos.pop(os.path.abspath(pelican.output_path), None)
+    memo = _memos.pop(pelican.output_path, None)
+    memo = _memos.pop(os.path.abspath(pelican.output_path), None) or memo
     if memo is not None:
         memo.finish()
+
+
+def _plain(name: str) -> str | None:
+    """``name`` itself when it is a plain relative path (no ``.``/``..`` parts, no doubled or
+    leading or trailing separator): the path below the output folder that ``sanitised_join``
+    and ``relative`` would give, without their ``abspath`` (11,000 pages a build); else ``None``.
+    """
+    if (
+        os.sep != "/"
+        or name.startswith("/")
+        or name.endswith("/")
+        or "//" in name
+        or f"/{name}/".find("/./") >= 0
+        or f"/{name}/".find("/../") >= 0
+    ):
+        return None
+    return name
 
 
 def _paginates(self, paginated, template_name, kwargs) -> bool:
@@ -807,7 +827,7 @@ def _wrap_write_file(original):
         url=None,
         **kwargs,
     ):
-        memo = _memos.get(os.path.abspath(self.output_path))
+        memo = _memos.get(self.output_path) or _memos.get(os.path.abspath(self.output_path))
 
         def call():
             return original(
@@ -832,8 +852,12 @@ def _wrap_write_file(original):
         ):
             return call()
         key = memo.key(name, template, context, kwargs, relative_urls)
-        path = sanitised_join(self.output_path, name)
-        relative = memo.relative(path)
+        relative = _plain(name)
+        if relative is None:
+            path = sanitised_join(self.output_path, name)
+            relative = memo.relative(path)
+        else:
+            path = memo.output_path + os.sep + relative  # what sanitised_join returns for it
         previous = memo.previous.get(relative)
         if (
             key is not None
