@@ -383,7 +383,7 @@ def test_cached_rebuild_equals_a_clean_build_of_the_same_content(archive, tmp_pa
     assert len(folders) == 1 and (folders[0] / "ArticlesGenerator").is_file()
     # Its changes went to the journal; the full cache file was not written again.
     assert full_cache.stat().st_ino == full_inode
-    assert full_cache.with_name("ArticlesGenerator.fast_build-journal").stat().st_size > 1000
+    assert full_cache.with_name("ArticlesGenerator.journal").stat().st_size > 1000
 
 
 def test_a_file_stamp_is_reused_only_while_the_file_shows_it_unchanged(tmp_path, monkeypatch):
@@ -1073,51 +1073,44 @@ def test_capture_times_are_read_once_and_a_bad_one_is_reported_on_every_build(
 def test_cache_changes_go_to_a_journal_that_loading_applies_and_a_torn_record_ends(
     tmp_path,
 ) -> None:
-    """cache_journal: changes appended after the full file are applied on load; a journal of
+    """scripts.journal: changes appended after the full file are applied on load; a journal of
     another full file is ignored; a record cut short ends the journal (and asks for a full
     write); a journal past a quarter of the full file asks for a full write."""
     import pickle
-    from types import SimpleNamespace
 
-    from fast_build import cache_journal
+    from scripts import journal
 
     path = tmp_path / "ArticlesGenerator"
     full = {f"bai-{n}.md": ("stamp", "x" * 100) for n in range(40)}
     path.write_bytes(pickle.dumps(full))
-
-    def cacher(entries=None):
-        return SimpleNamespace(_cache_path=str(path), _cache=dict(entries or full))
-
-    writer = cacher()
-    cache_journal.start(writer)
-    assert cache_journal.append(writer, {"moi.md": ("stamp", "y")}, ["bai-1.md"])
-    assert cache_journal.append(writer, {"bai-2.md": ("stamp 2", "z")}, [])
-    loaded = cacher()
-    cache_journal.apply(loaded)
+    size = journal.start(str(path))
+    size = journal.append(str(path), size, {"moi.md": ("stamp", "y")}, ["bai-1.md"])
+    size = journal.append(str(path), size, {"bai-2.md": ("stamp 2", "z")}, [])
+    assert size is not None
+    loaded = dict(full)
+    assert journal.apply(str(path), loaded) == size
     expected = {**full, "moi.md": ("stamp", "y"), "bai-2.md": ("stamp 2", "z")}
     del expected["bai-1.md"]
-    assert loaded._cache == expected and loaded._fast_build_journal is not None
+    assert loaded == expected
 
     # A record cut short (a build killed while appending): the records before it count.
-    journal = tmp_path / ("ArticlesGenerator" + cache_journal.SUFFIX)
-    whole = journal.read_bytes()
-    journal.write_bytes(whole + pickle.dumps(({"khac.md": ("s", "w")}, []))[:-3])
-    torn = cacher()
-    cache_journal.apply(torn)
-    assert torn._cache == expected and torn._fast_build_journal is None
-    assert not cache_journal.append(torn, {}, [])  # the caller writes the full file
+    log = tmp_path / ("ArticlesGenerator" + journal.SUFFIX)
+    whole = log.read_bytes()
+    log.write_bytes(whole + pickle.dumps(({"khac.md": ("s", "w")}, []))[:-3])
+    torn = dict(full)
+    assert journal.apply(str(path), torn) is None and torn == expected
+    assert journal.append(str(path), None, {}, []) is None  # the caller writes the full file
+    assert journal.append(str(path), len(whole), {}, []) is None  # not the size it had
 
     # A journal begun for another full file is not applied.
-    journal.write_bytes(whole)
+    log.write_bytes(whole)
     path.write_bytes(pickle.dumps({"khac.md": ("s", "w")}))  # written anew, another size
-    other = cacher({"khac.md": ("s", "w")})
-    cache_journal.apply(other)
-    assert other._cache == {"khac.md": ("s", "w")} and other._fast_build_journal is None
+    other = {"khac.md": ("s", "w")}
+    assert journal.apply(str(path), other) is None and other == {"khac.md": ("s", "w")}
 
     # Once the journal passes a quarter of the full file, the next save writes the full file.
     path.write_bytes(pickle.dumps(full))
-    small = cacher()
-    cache_journal.start(small)
+    size = journal.start(str(path))
     record = {"moi.md": ("stamp", "y" * (path.stat().st_size // 3))}
-    assert cache_journal.append(small, record, [])
-    assert not cache_journal.append(small, record, [])
+    size = journal.append(str(path), size, record, [])
+    assert size is not None and journal.append(str(path), size, record, []) is None

@@ -17,7 +17,7 @@ here:
 * **It only grows.**  Entries of deleted articles stay for ever; entries no build asked for are
   dropped when the cache is saved, and an unchanged cache is not written again; a changed one
   gets its changes appended to a journal, the whole file being written only now and then
-  (cache_journal.py).
+  (``scripts.journal``).
 
 Files are stamped by content hash (``CHECK_MODIFIED_METHOD = "sha256"`` in pelicanconf.py), not
 by modification time, which ``git checkout`` and CI caches do not preserve; a file whose status
@@ -43,9 +43,10 @@ from importlib import metadata
 from pelican.cache import FileDataCacher, FileStampDataCacher
 from pelican.contents import Content
 
+from scripts import journal
 from scripts.store import replacing
 
-from . import article_cache, cache_journal, file_stamps
+from . import article_cache, file_stamps
 from .pelican_fixes import source_digest
 
 logger = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def _wrap_init(original):
     def __init__(self, settings, cache_name, caching_policy, load_policy):
         original(self, settings, cache_name, caching_policy, load_policy)
         if load_policy and _enabled(self):
-            cache_journal.apply(self)
+            self._fast_build_journal = journal.apply(self._cache_path, self._cache)
 
     return __init__
 
@@ -306,7 +307,9 @@ def _wrap_save(original):
         if not (stale or changed) and os.path.exists(self._cache_path):
             return None
         stored = {key: self._cache[key] for key in changed if key in self._cache}
-        if cache_journal.append(self, stored, stale):
+        size = self.__dict__.get("_fast_build_journal")
+        size = self._fast_build_journal = journal.append(self._cache_path, size, stored, stale)
+        if size is not None:
             return None
         try:
             with replacing(self._cache_path) as raw:
@@ -318,7 +321,7 @@ def _wrap_save(original):
         except (OSError, pickle.PicklingError, TypeError) as err:
             logger.warning("fast_build: could not save the cache %s: %s", self._cache_path, err)
             return None
-        cache_journal.start(self)
+        self._fast_build_journal = journal.start(self._cache_path)
         return None
 
     return save_cache
