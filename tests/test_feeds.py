@@ -964,3 +964,27 @@ def test_a_cached_story_is_the_story_identify_gives():
         assert again.published.tzinfo == story.published.tzinfo
         dates_kept = sum(isinstance(v, datetime) for v in stored)
         assert dates_kept == (2 if number == 2 else 0)
+
+
+def test_the_feed_cache_appends_a_builds_changes_and_loads_them_back(tmp_path):
+    """A save after the first writes only what changed to the journal (the cache file stays
+    the same file); the next build finds the entries it kept and added, not those it dropped."""
+    from topic_feeds.cache import FeedCache
+
+    settings = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True, "CACHE_PATH": str(tmp_path)}
+    first = FeedCache(settings)
+    for n in range(50):
+        first.put("story", b"k%d" % n, (("bài", n), []))
+    first.save()
+    path = tmp_path / "topic_feeds.pickle"
+    inode = path.stat().st_ino
+    second = FeedCache(settings)
+    for n in range(10, 50):  # the first ten are not used: dropped
+        assert second.get("story", b"k%d" % n) == (("bài", n), [])
+    second.put("story", b"moi", (("mới", 1), []))
+    second.save()
+    assert path.stat().st_ino == inode and (tmp_path / "topic_feeds.pickle.journal").exists()
+    third = FeedCache(settings)
+    assert third.get("story", b"k5") is None and third.get("story", b"k20") == (("bài", 20), [])
+    assert third.get("story", b"moi") == (("mới", 1), [])
+    assert third.hits == 2

@@ -17,9 +17,10 @@ feed (``scripts.output_files``).
 Every key also depends on this plugin's source code and on the versions of the libraries that
 shape the output (nh3, feedgen, lxml), so an upgrade never serves an old result.  The cache is
 used when Pelican's own content cache is (``CACHE_CONTENT``; ``LOAD_CONTENT_CACHE`` to read it,
-which ``pelican --ignore-cache`` turns off).  Entries no build used are dropped when it is saved,
-and it is written to a temporary file and renamed, so a build killed at any moment leaves the
-old cache or the new one, never half of one.
+which ``pelican --ignore-cache`` turns off).  Entries no build used are dropped when it is saved;
+a build's changes are appended to a journal and the whole file is written (to a temporary file,
+then renamed) only now and then, so a build killed at any moment leaves a cache that loads
+(``scripts.journal``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scripts import journal
 from scripts.store import replacing
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class FeedCache:
         self.version = code_version() if self.enabled else ""
         self._old: dict[tuple[str, bytes], Any] = {}
         self._new: dict[tuple[str, bytes], Any] = {}
+        self._journal: int | None = None  # see scripts.journal
         self.hits = 0
         if self.enabled and settings.get("LOAD_CONTENT_CACHE"):
             self._old = self._load()
@@ -88,7 +91,10 @@ class FeedCache:
         except (OSError, EOFError, ValueError, TypeError, pickle.PickleError) as exc:
             logger.warning("topic_feeds: cache %s unreadable (%s); starting afresh", self.path, exc)
             return {}
-        return entries if version == self.version and isinstance(entries, dict) else {}
+        if version != self.version or not isinstance(entries, dict):
+            return {}
+        self._journal = journal.apply(self.path, entries)
+        return entries
 
     def get(self, kind: str, key: bytes | None) -> Any:
         """Return the cached value (and keep it for the next build), or ``None``."""
@@ -108,11 +114,22 @@ class FeedCache:
             self._new[(kind, key)] = value
 
     def save(self) -> None:
-        """Write the entries this build used, atomically."""
+        """Keep the entries this build used: its changes appended to the journal
+        (``scripts.journal``), or, now and then, all of them written atomically."""
         if not self.enabled:
+            return
+        old, new = self._old, self._new
+        stored = {key: value for key, value in new.items() if old.get(key) is not value}
+        dropped = [key for key in old if key not in new]
+        if not (stored or dropped) and os.path.exists(self.path):
+            return
+        self._journal = journal.append(self.path, self._journal, stored, dropped)
+        if self._journal is not None:
             return
         try:
             with replacing(self.path) as out:
-                pickle.dump((self.version, self._new), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.version, new), out, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError as exc:
             logger.warning("topic_feeds: could not save the cache %s: %s", self.path, exc)
+            return
+        self._journal = journal.start(self.path)
