@@ -229,6 +229,23 @@ def test_a_build_takes_over_the_previous_postings_only_when_its_documents_extend
         IndexBuilder().add_resumed(record("a.html"))
 
 
+def test_the_records_of_documents_taken_over_come_back_from_the_state():
+    """The state keeps what each record shows; a rebuild whose keys cover the records (search's
+    vouched keys) takes them over with the postings.  A state without them gives none."""
+    import marshal
+
+    first, _ = build_from(DOCUMENTS[:2])
+    state = first.state("code")
+    again = IndexBuilder()
+    assert len(again.resume(state, "code", [url for url, _, _ in DOCUMENTS])) == 2
+    assert [again.resumed_record(n) for n in range(3)] == [*first.records, None]
+    old = marshal.loads(state)
+    del old["shown"]
+    older = IndexBuilder()
+    assert len(older.resume(marshal.dumps(old), "code", ["a.html", "b.html"])) == 2
+    assert older.resumed_record(0) is None
+
+
 def test_writing_leaves_unchanged_files_alone_and_removes_stale_ones(tmp_path):
     folder = tmp_path / "data"
     documents = [(f"{n:02}.html", 1, {f"w{n}": 1}) for n in range(13)]

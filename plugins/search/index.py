@@ -84,6 +84,7 @@ class IndexBuilder:
         self.lengths: list[int] = []
         self.keys: list[str] = []  # what each document's terms were computed from
         self._excerpts: list[str] = []  # of documents taken over from a previous build
+        self._shown: list = []  # and their records' url, title, date and topic, when stored
         self._postings: dict[str, list] = {}  # term → [postings, last document]
         self._gaps: list[bytes] = [b""]
 
@@ -125,6 +126,7 @@ class IndexBuilder:
                 "keys": self.keys,
                 "lengths": self.lengths,
                 "excerpts": [r.excerpt for r in self.records],
+                "shown": [(r.url, r.title, r.date, r.topic) for r in self.records],
                 "postings": {t: (bytes(p), last) for t, (p, last) in self._postings.items()},
             }
         )
@@ -153,7 +155,22 @@ class IndexBuilder:
             return []
         self._postings = postings
         self.keys, self.lengths, self._excerpts = list(old_keys), list(lengths), list(excerpts)
+        shown = data.get("shown")
+        self._shown = list(shown) if isinstance(shown, list) and len(shown) == len(excerpts) else []
         return self._excerpts
+
+    def resumed_record(self, number: int) -> Record | None:
+        """The previous build's record of document ``number`` (taken over), if it stored one.
+
+        Only the caller knows whether it still holds: search uses it for documents whose key
+        covers what a record shows (``search.document_key``).
+        """
+        if number >= len(self._shown):
+            return None
+        shown = self._shown[number]
+        if not (isinstance(shown, tuple) and len(shown) == 4):
+            return None
+        return Record(*shown, excerpt=self._excerpts[number])
 
     def add_resumed(self, record: Record) -> None:
         """Give the record of the next document taken over from the previous build."""

@@ -92,20 +92,31 @@ def digest(title: str, content: str, source: str) -> str:
     return hashlib.sha256(data).hexdigest()[:32]  # SHA-256: 2x BLAKE2b with SHA instructions
 
 
-# What an article's searchable text is made of (``_documents``, ``_html``).
-SEARCHED_ATTRIBUTES = ("title", "_content", "source")
+# What an article's index entry is made of: its searchable text (title, HTML, source) and what
+# its result shows (``_record``: URL, title, date; and its topic, which is added to the key).
+VOUCHED_ATTRIBUTES = ("title", "_content", "source", "date", "override_url")
 
 
-def document_key(article, title: str, source: str) -> str:
-    """The cache key of an article's searchable text: from the build's digest of the attributes
-    it comes from, when the build can vouch that they are as the article was read
-    (``content_identity``: fast_build's snapshot, no text hashed again), else :func:`digest`.
-    The two kinds of key never meet: a vouched key is ``v`` and 32 hex digits."""
-    vouched = unchanged_digest(article, SEARCHED_ATTRIBUTES)
+def document_key(article, source: str) -> str:
+    """The cache key of an article's searchable text.
+
+    From the build's digest of the attributes it comes from and of what its result shows, when
+    the build can vouch that they are as the article was read (``content_identity``:
+    fast_build's snapshot, no text hashed again): such a key (``v`` and 32 hex digits) also
+    covers the article's record, which a rebuild then takes over with its terms.  Otherwise
+    :func:`digest` of the text.
+    """
+    vouched = unchanged_digest(article, VOUCHED_ATTRIBUTES)
     if vouched is not None:
-        data = f"{VERSION}\x00{CODE}\x00".encode() + vouched
+        category = getattr(article, "category", None)
+        topic = str(category) if category is not None else ""
+        data = f"{VERSION}\x00{CODE}\x00{topic!r}\x00".encode("utf-8", "surrogatepass") + vouched
         return "v" + hashlib.sha256(data).hexdigest()[:32]
-    return digest(title, _html(article), source)
+    return digest(_title(article), _html(article), source)
+
+
+def _title(article) -> str:
+    return plain_text(str(article.title))
 
 
 def remember_articles(generator) -> None:
@@ -143,7 +154,7 @@ def _html(article) -> str:
 
 
 def _documents(articles) -> list[tuple]:
-    """Return (article, title, source, key) per article in capture order, URLs once.
+    """Return (article, source, key) per article in capture order, URLs once.
 
     Captured first, first: every import captures what it adds after everything captured
     before, so the articles of a rebuild are the previous build's followed by the new ones —
@@ -159,9 +170,8 @@ def _documents(articles) -> list[tuple]:
             logger.warning("search: %s is indexed once, for its first article", article.url)
             continue
         seen.add(article.url)
-        title = plain_text(str(article.title))
         source = str(getattr(article, "source", "") or "").strip()
-        documents.append((article, title, source, document_key(article, title, source)))
+        documents.append((article, source, document_key(article, source)))
     return documents
 
 
@@ -190,15 +200,18 @@ def build_index(pelican) -> None:
     path = cache_path(pelican.settings)
     builder = IndexBuilder()
     state = path + STATE_SUFFIX if path else None
-    resumed = builder.resume(read_if_there(state), CODE, [d[3] for d in documents]) if state else []
+    resumed = builder.resume(read_if_there(state), CODE, [d[2] for d in documents]) if state else []
     fresh = len(documents) - len(resumed)
     # Nothing new: the term cache is neither read nor rewritten.
     cache = TermCache(path if fresh else None)
-    for number, (article, title, source, key) in enumerate(documents):
+    for number, (article, source, key) in enumerate(documents):
         if number < len(resumed):
             cache.keep(key)
-            builder.add_resumed(_record(article, title, resumed[number]))
+            # A key the build vouched for covers the record too: the previous build's holds.
+            record = builder.resumed_record(number) if key.startswith("v") else None
+            builder.add_resumed(record or _record(article, _title(article), resumed[number]))
             continue
+        title = _title(article)
         entry = cache.get(key)
         if entry is None:
             body = visible_words(_html(article))
