@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from search import index as search_index
 from search import search as search_plugin
 from search import text as search_text
-from search.cache import MAGIC, TRAILER
+from search.cache import MAGIC, TOC_SUFFIX
 from search.index import ALPHABET, SHARD_BYTES, SHARD_DOCS, IndexBuilder, Record, vlq
 from search.text import IN_TITLE, document_terms, excerpt, fold, plain_text, tokens
 
@@ -281,43 +281,67 @@ def index_files(output: Path) -> dict[str, bytes]:
 
 def pack_contents(cache: Path) -> dict[str, tuple[int, int]]:
     """Return the term cache's table of contents: key → (offset, size)."""
-    data = (cache / search_plugin.CACHE_FILE).read_bytes()
-    magic, offset = TRAILER.unpack(data[-TRAILER.size :])
-    assert magic == MAGIC
-    return marshal.loads(data[offset : -TRAILER.size])
+    pack = cache / search_plugin.CACHE_FILE
+    magic, inode, end, table = marshal.loads((cache / (pack.name + TOC_SUFFIX)).read_bytes())
+    assert magic == MAGIC and inode == pack.stat().st_ino and end <= pack.stat().st_size
+    return table
 
 
-def test_kept_entries_are_copied_in_runs_and_read_back_whole(tmp_path) -> None:
-    from search.cache import TermCache
+def test_the_pack_is_appended_to_read_back_whole_and_compacted_when_mostly_unused(
+    tmp_path,
+) -> None:
+    """New entries are appended to the pack and entries in use are kept where they are; a
+    build killed while appending leaves bytes the next one writes over; once the entries in use
+    are less than half of the pack, it is rewritten with them alone (copied in runs)."""
+    from search.cache import COMPACT_SLACK, TermCache
 
-    path = str(tmp_path / "terms.pack")
+    path = tmp_path / "terms.pack"
 
     def entry(n: int) -> tuple:
         return (n, [f"t{n}", f"u{n}"], bytes([n % 16 + 1, 1]), f"đoạn {n} " * (n % 7))
 
-    first = TermCache(path)
+    first = TermCache(str(path))
     for n in range(40):
         first.put(f"k{n}", entry(n))
     first.close()
-    # Back-to-back runs, a gap, a key asked twice, entries read or new between runs; small
-    # chunks so a run takes several reads.
-    second = TermCache(path)
+    inode, size = path.stat().st_ino, path.stat().st_size
+    second = TermCache(str(path))
     order = [*range(12), *range(20, 30), 5, 12, 13, 35, 36, 37]
     for n in order:
         second.keep(f"k{n}")
     assert second.get("k38") == entry(38)
     second.put("new", entry(99))
-    for n in (39, 14, 15):
-        second.keep(f"k{n}")
-    second._copy_run(chunk=7)
     second.close()
-    third = TermCache(path)
-    kept = sorted({*order, 38, 39, 14, 15})
+    assert path.stat().st_ino == inode and path.stat().st_size > size  # appended
+    with open(path, "ab") as pack:
+        pack.write(b"half an entry from a killed build")
+    third = TermCache(str(path))
+    kept = sorted({*order, 38})
     assert sorted(third._contents) == sorted([f"k{n}" for n in kept] + ["new"])
     for n in kept:
         assert third.get(f"k{n}") == entry(n), n
     assert third.get("new") == entry(99) and third.misses == 0
+    third.put("after", entry(7))
     third.close()
+    fourth = TermCache(str(path))
+    assert fourth.get("after") == entry(7) and fourth.get("k0") == entry(0)
+    fourth.close()
+    # Mostly unused: compacted into a new pack holding only what is used.
+    big = TermCache(str(path))
+    big.keep("k0")
+    big.keep("after")
+    for n in range(3):
+        big.put(f"big{n}", (1, ["x"], b"\x01", "y" * COMPACT_SLACK))
+    big.close()
+    last = TermCache(str(path))
+    assert last.get("k0") == entry(0)
+    last.keep("after")
+    last.close()
+    assert path.stat().st_size < COMPACT_SLACK and path.stat().st_ino != inode
+    final = TermCache(str(path))
+    assert sorted(final._contents) == ["after", "k0"] and final.get("k0") == entry(0)
+    assert final.get("after") == entry(7)
+    final.close()
 
 
 @pytest.fixture(scope="module")
@@ -350,7 +374,9 @@ def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive,
     build(archive, tmp_path / "b", tmp_path / "cache")
     assert taken_over_and_cached() == (60, 0)
     assert (pack.stat().st_mtime_ns, pack.stat().st_ino) == written  # nothing to rewrite
-    assert sorted(p.name for p in pack.parent.iterdir()) == [pack.name, f"{pack.name}.state"]
+    assert sorted(p.name for p in pack.parent.iterdir()) == [
+        pack.name, f"{pack.name}.state", f"{pack.name}{TOC_SUFFIX}",
+    ]  # fmt: skip
     build(archive, tmp_path / "c", tmp_path / "other-cache")
     build(archive, tmp_path / "d", tmp_path / "unused", SEARCH_CACHE=False)
     assert not (tmp_path / "unused").exists()

@@ -1,11 +1,17 @@
-"""The term cache: each article's terms from the previous build, in one pack file.
+"""The term cache: each article's terms from the previous builds, in one append-only pack.
 
 The pack holds one marshalled entry per article, keyed by a digest of the article's searchable
-text, in the order the build read them (so the next build reads it front to back), then the
-table of contents (marshalled key → (offset, size)) and a 16-byte trailer (``MAGIC`` and the
-table's offset).  A build reads the old pack and writes the new one beside it as it goes, with
-exactly the entries it used; the new pack replaces the old one by a rename, so a killed build
-leaves the old pack whole, and the rename is skipped when nothing changed.
+text; a table of contents beside it (``<pack>.toc``: the pack's inode, how many of its bytes
+count, and key → (offset, size) for the entries the last build used) says where each entry is.
+A build reads the entries it needs, appends the ones it computed after the bytes that count,
+and then replaces the table of contents (written to a temporary file and renamed).  A build
+killed while appending leaves bytes past the table's end, which the next one writes over; one
+killed before the table is replaced leaves the old table, which still describes the pack.
+Entries no build uses any more stay in the pack until they are more than half of it: then the
+live entries are copied into a new pack (a few large reads and writes for entries that lie back
+to back), which replaces the old one before its table does.
+
+(A rebuild that adds 20 articles to 10,000 used to copy all 65 MB of entries into a new pack.)
 
 Only a speed-up: an entry or pack that cannot be read is computed again, and a cache that
 cannot be written is reported once and then left alone.
@@ -18,7 +24,6 @@ import glob
 import logging
 import marshal
 import os
-import struct
 import tempfile
 import time
 
@@ -26,8 +31,11 @@ from scripts.store import replacing
 
 logger = logging.getLogger(__name__)
 
-MAGIC = b"CPSRCH01"
-TRAILER = struct.Struct("<8sQ")
+MAGIC = "clearpress.search-terms/2"
+TOC_SUFFIX = ".toc"
+# The pack is compacted once it holds more than twice the bytes of the entries in use (and this
+# much more): unused entries are those of changed or deleted articles.
+COMPACT_SLACK = 1 << 20
 STALE_SECONDS = 3600  # a temporary this old was left by a killed build
 
 # What the index needs of one article: length in syllables, terms, one value per term, excerpt
@@ -84,157 +92,139 @@ def read_if_there(path: str) -> bytes:
 
 
 class TermCache:
-    """Read the entries of the previous build's pack, write this build's pack."""
+    """Read the entries of earlier builds' pack, append this build's, keep the table."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
         self.hits = 0
         self.misses = 0
-        self._old = None
+        self._pack = None  # the pack, open for reading, when its table was read
         self._contents: dict[str, tuple[int, int]] = {}
-        self._new = None
-        self._temporary = ""
-        self._written: dict[str, tuple[int, int]] = {}
-        # Kept entries that lie back to back in the old pack, copied in one go when the run
-        # ends: (start in the old pack, length, [(key, offset in the run, size)]).
-        self._run: tuple[int, int, list[tuple[str, int, int]]] | None = None
-        self._changed = False
+        self._end = 0  # the pack's bytes that the table describes
+        self._used: dict[str, tuple[int, int]] = {}
+        self._new: dict[str, bytes] = {}
         if path is not None:
-            self._open_old(path)
-            self._open_new(path)
+            self._open(path)
 
-    def _open_old(self, path: str) -> None:
+    def _open(self, path: str) -> None:
         try:
-            handle = open(path, "rb")  # noqa: SIM115 (kept open for the whole build)
-        except OSError:
+            with open(path + TOC_SUFFIX, "rb") as handle:
+                magic, inode, end, contents = marshal.loads(handle.read())
+            if magic != MAGIC or not isinstance(contents, dict):
+                raise ValueError("not a table of contents")
+            pack = open(path, "rb")  # noqa: SIM115 (kept open for the whole build)
+        except FileNotFoundError:
             return
-        try:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(size - TRAILER.size)
-            magic, offset = TRAILER.unpack(handle.read(TRAILER.size))
-            if magic != MAGIC or offset > size - TRAILER.size:
-                raise ValueError("not a term cache")
-            handle.seek(offset)
-            contents = marshal.loads(handle.read(size - TRAILER.size - offset))
-            if not isinstance(contents, dict):
-                raise ValueError("no table of contents")
-        except (OSError, ValueError, EOFError, TypeError, struct.error) as exc:
+        except (OSError, ValueError, EOFError, TypeError) as exc:
             logger.info("search: ignoring the term cache %s (%s)", path, exc)
-            handle.close()
             return
-        self._old, self._contents = handle, contents
-
-    def _open_new(self, path: str) -> None:
-        try:
-            handle, self._temporary = temporary_beside(path)
-            self._new = os.fdopen(handle, "wb")
-        except OSError as exc:
-            self._fail(exc)
-
-    def _fail(self, exc: OSError) -> None:
-        logger.warning("search: cannot write the term cache %s (%s)", self.path, exc)
-        if self._new is not None:
-            with contextlib.suppress(OSError):
-                self._new.close()
-            with contextlib.suppress(OSError):
-                os.remove(self._temporary)
-        self._new = None
-
-    def _append(self, key: str, data: bytes) -> None:
-        self._copy_run()
-        if self._new is None or key in self._written:
+        stat = os.fstat(pack.fileno())
+        if stat.st_ino != inode or stat.st_size < end:
+            logger.info("search: ignoring the term cache %s (its table is for another pack)", path)
+            pack.close()
             return
-        try:
-            offset = self._new.tell()
-            self._new.write(data)
-        except OSError as exc:
-            self._fail(exc)
-            return
-        self._written[key] = (offset, len(data))
+        self._pack, self._contents, self._end = pack, contents, end
 
     def get(self, key: str) -> Entry | None:
-        """Return the entry stored under ``key`` by the previous build, or None."""
+        """Return the entry stored under ``key`` by an earlier build, or None."""
         place = self._contents.get(key)
         entry = None
-        if place is not None and self._old is not None:
+        if place is not None and self._pack is not None:
             try:
-                self._old.seek(place[0])
-                data = self._old.read(place[1])
-                entry = _valid(marshal.loads(data))
+                self._pack.seek(place[0])
+                entry = _valid(marshal.loads(self._pack.read(place[1])))
             except (OSError, ValueError, EOFError, TypeError):
                 entry = None
         if entry is None:
             self.misses += 1
             return None
         self.hits += 1
-        self._append(key, data)
+        self._used[key] = place
         return entry
 
     def keep(self, key: str) -> None:
-        """Carry the previous build's entry for ``key`` into this build's pack, unread.
-
-        A rebuild keeps thousands of entries in the order the last build wrote them: entries
-        that follow each other in the old pack are gathered into a run and copied with a few
-        large reads and writes instead of a seek, a read and a write each.
-        """
+        """Keep the earlier build's entry for ``key`` for the next build, unread."""
         place = self._contents.get(key)
-        if place is None or self._old is None or self._new is None or key in self._written:
-            return
-        run = self._run
-        if run is not None and run[0] + run[1] == place[0]:
-            run[2].append((key, run[1], place[1]))
-            self._run = (run[0], run[1] + place[1], run[2])
-            return
-        self._copy_run()
-        if key not in self._written:  # a key met twice (two articles of the same text)
-            self._run = (place[0], place[1], [(key, 0, place[1])])
-
-    def _copy_run(self, chunk: int = 1 << 20) -> None:
-        """Copy the pending run of kept entries from the old pack to the new one."""
-        run, self._run = self._run, None
-        if run is None or self._old is None or self._new is None:
-            return
-        start, length, entries = run
-        try:
-            offset = self._new.tell()
-            self._old.seek(start)
-            left = length
-            while left:
-                data = self._old.read(min(chunk, left))
-                if not data:
-                    raise OSError("the old term cache ended early")
-                self._new.write(data)
-                left -= len(data)
-        except OSError as exc:
-            self._fail(exc)
-            return
-        for key, within, size in entries:
-            self._written.setdefault(key, (offset + within, size))
+        if place is not None and self._pack is not None:
+            self._used[key] = place
 
     def put(self, key: str, entry: Entry) -> None:
         """Store ``entry`` under ``key`` for the next build."""
         length, terms, values, excerpt = entry
-        self._changed = True
-        self._append(key, marshal.dumps((length, "\n".join(terms), values, excerpt)))
+        self._new[key] = marshal.dumps((length, "\n".join(terms), values, excerpt))
 
     def close(self) -> None:
-        """Replace the old pack with this build's, unless both hold the same entries."""
-        self._copy_run()
-        if self._old is not None:
-            self._old.close()
-        if self._new is None:
+        """Append the new entries and replace the table (or compact the pack), unless this
+        build used exactly the entries the table lists."""
+        if self.path is None:
             return
         try:
-            if not self._changed and self._written.keys() == self._contents.keys():
-                self._new.close()
-                os.remove(self._temporary)
-                return
-            offset = self._new.tell()
-            self._new.write(marshal.dumps(self._written))
-            self._new.write(TRAILER.pack(MAGIC, offset))
-            self._new.close()
-            assert self.path is not None
-            os.replace(self._temporary, self.path)
+            if self._new or self._used.keys() != self._contents.keys():
+                live = sum(size for _, size in self._used.values()) + sum(
+                    map(len, self._new.values())
+                )
+                if self._pack is None or self._end > 2 * live + COMPACT_SLACK:
+                    self._compact(self.path)
+                else:
+                    self._append(self.path)
         except OSError as exc:
-            self._fail(exc)
-        self._new = None
+            logger.warning("search: cannot write the term cache %s (%s)", self.path, exc)
+        finally:
+            if self._pack is not None:
+                self._pack.close()
+                self._pack = None
+
+    def _append(self, path: str) -> None:
+        table = dict(self._used)
+        with open(path, "r+b") as pack:
+            pack.seek(self._end)
+            for key, data in self._new.items():
+                table[key] = (pack.tell(), len(data))
+                pack.write(data)
+            end = pack.tell()
+            inode = os.fstat(pack.fileno()).st_ino
+        self._write_table(path, inode, end, table)
+
+    def _compact(self, path: str, chunk: int = 1 << 20) -> None:
+        """Write a new pack of the entries used and the new ones, in pack order (entries that
+        lay back to back are copied in one go), then its table."""
+        table: dict[str, tuple[int, int]] = {}
+        handle, temporary = temporary_beside(path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                runs: list[tuple[int, int, list[tuple[str, int]]]] = []
+                for key, (offset, size) in sorted(self._used.items(), key=lambda kv: kv[1]):
+                    if runs and runs[-1][0] + runs[-1][1] == offset:
+                        start, length, keys = runs[-1]
+                        keys.append((key, size))
+                        runs[-1] = (start, length + size, keys)
+                    else:
+                        runs.append((offset, size, [(key, size)]))
+                for start, length, keys in runs:
+                    position = out.tell()
+                    assert self._pack is not None
+                    self._pack.seek(start)
+                    left = length
+                    while left:
+                        data = self._pack.read(min(chunk, left))
+                        if not data:
+                            raise OSError("the old term cache ended early")
+                        out.write(data)
+                        left -= len(data)
+                    for key, size in keys:
+                        table[key] = (position, size)
+                        position += size
+                for key, data in self._new.items():
+                    table[key] = (out.tell(), len(data))
+                    out.write(data)
+                end = out.tell()
+                inode = os.fstat(out.fileno()).st_ino
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
+            raise
+        self._write_table(path, inode, end, table)
+
+    def _write_table(self, path: str, inode: int, end: int, table: dict) -> None:
+        write_atomically(path + TOC_SUFFIX, marshal.dumps((MAGIC, inode, end, table)))
