@@ -101,8 +101,10 @@ class TermCache:
         self._pack = None  # the pack, open for reading, when its table was read
         self._contents: dict[str, tuple[int, int]] = {}
         self._end = 0  # the pack's bytes that the table describes
-        self._used: dict[str, tuple[int, int]] = {}
-        self._new: dict[str, bytes] = {}
+        self._used: dict[str, tuple[int, int]] = {}  # entries in use, where they are
+        self._sink = None  # where new entries go: the pack (appended), or a new one
+        self._temporary = ""  # the new pack's temporary name
+        self._failed = False
         if path is not None:
             self._open(path)
 
@@ -149,60 +151,99 @@ class TermCache:
             self._used[key] = place
 
     def put(self, key: str, entry: Entry) -> None:
-        """Store ``entry`` under ``key`` for the next build."""
+        """Store ``entry`` under ``key`` for the next build (written at once, not held)."""
+        if self.path is None or self._failed:
+            return
         length, terms, values, excerpt = entry
-        self._new[key] = marshal.dumps((length, "\n".join(terms), values, excerpt))
+        data = marshal.dumps((length, "\n".join(terms), values, excerpt))
+        try:
+            if self._sink is None:
+                self._sink = self._open_sink(self.path)
+            place = (self._sink.tell(), len(data))
+            self._sink.write(data)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self._used[key] = place
+
+    def _open_sink(self, path: str):
+        """The pack opened after the bytes that count (a valid pack), or a new pack."""
+        if self._pack is not None:
+            sink = open(path, "r+b")  # noqa: SIM115 (closed in close())
+            sink.seek(self._end)
+            return sink
+        handle, self._temporary = temporary_beside(path)
+        return os.fdopen(handle, "wb")
+
+    def _fail(self, exc: OSError) -> None:
+        logger.warning("search: cannot write the term cache %s (%s)", self.path, exc)
+        self._failed = True
+        if self._sink is not None:
+            with contextlib.suppress(OSError):
+                self._sink.close()
+            self._sink = None
+        if self._temporary:
+            with contextlib.suppress(OSError):
+                os.remove(self._temporary)
 
     def close(self) -> None:
-        """Append the new entries and replace the table (or compact the pack), unless this
+        """Replace the table (after compacting the pack when most of it is unused), unless this
         build used exactly the entries the table lists."""
         if self.path is None:
             return
         try:
-            if self._new or self._used.keys() != self._contents.keys():
-                live = sum(size for _, size in self._used.values()) + sum(
-                    map(len, self._new.values())
-                )
-                if self._pack is None or self._end > 2 * live + COMPACT_SLACK:
-                    self._compact(self.path)
-                else:
-                    self._append(self.path)
+            if not self._failed and (self._sink or self._used.keys() != self._contents.keys()):
+                self._finish(self.path)
         except OSError as exc:
-            logger.warning("search: cannot write the term cache %s (%s)", self.path, exc)
+            self._fail(exc)
         finally:
+            if self._sink is not None:
+                with contextlib.suppress(OSError):
+                    self._sink.close()
             if self._pack is not None:
                 self._pack.close()
                 self._pack = None
 
-    def _append(self, path: str) -> None:
-        table = dict(self._used)
-        with open(path, "r+b") as pack:
-            pack.seek(self._end)
-            for key, data in self._new.items():
-                table[key] = (pack.tell(), len(data))
-                pack.write(data)
-            end = pack.tell()
-            inode = os.fstat(pack.fileno()).st_ino
-        self._write_table(path, inode, end, table)
+    def _finish(self, path: str) -> None:
+        if self._sink is not None and self._temporary:  # a new pack: nothing of an old one
+            end, inode = self._sink.tell(), os.fstat(self._sink.fileno()).st_ino
+            self._sink.close()
+            self._sink = None
+            os.replace(self._temporary, path)
+            self._temporary = ""
+            self._write_table(path, inode, end, self._used)
+            return
+        if self._sink is not None:
+            end = self._sink.tell()
+            self._sink.close()
+            self._sink = None
+        else:
+            end = self._end
+        live = sum(size for _, size in self._used.values())
+        if end > 2 * live + COMPACT_SLACK:
+            self._compact(path)
+            return
+        assert self._pack is not None
+        self._write_table(path, os.fstat(self._pack.fileno()).st_ino, end, self._used)
 
     def _compact(self, path: str, chunk: int = 1 << 20) -> None:
-        """Write a new pack of the entries used and the new ones, in pack order (entries that
-        lay back to back are copied in one go), then its table."""
+        """Write a new pack of the entries in use, in pack order (entries that lie back to back
+        are copied in one go), then its table."""
+        assert self._pack is not None
         table: dict[str, tuple[int, int]] = {}
+        runs: list[tuple[int, int, list[tuple[str, int]]]] = []
+        for key, (offset, size) in sorted(self._used.items(), key=lambda item: item[1]):
+            if runs and runs[-1][0] + runs[-1][1] == offset:
+                start, length, keys = runs[-1]
+                keys.append((key, size))
+                runs[-1] = (start, length + size, keys)
+            else:
+                runs.append((offset, size, [(key, size)]))
         handle, temporary = temporary_beside(path)
         try:
             with os.fdopen(handle, "wb") as out:
-                runs: list[tuple[int, int, list[tuple[str, int]]]] = []
-                for key, (offset, size) in sorted(self._used.items(), key=lambda kv: kv[1]):
-                    if runs and runs[-1][0] + runs[-1][1] == offset:
-                        start, length, keys = runs[-1]
-                        keys.append((key, size))
-                        runs[-1] = (start, length + size, keys)
-                    else:
-                        runs.append((offset, size, [(key, size)]))
                 for start, length, keys in runs:
                     position = out.tell()
-                    assert self._pack is not None
                     self._pack.seek(start)
                     left = length
                     while left:
@@ -214,11 +255,7 @@ class TermCache:
                     for key, size in keys:
                         table[key] = (position, size)
                         position += size
-                for key, data in self._new.items():
-                    table[key] = (out.tell(), len(data))
-                    out.write(data)
-                end = out.tell()
-                inode = os.fstat(out.fileno()).st_ino
+                end, inode = out.tell(), os.fstat(out.fileno()).st_ino
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):
