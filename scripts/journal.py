@@ -42,43 +42,50 @@ def _signature(path: str) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def apply(path: str, entries: dict) -> int | None:
-    """Apply the journal of the full file ``path`` to ``entries`` (what was loaded from it).
-
-    Returns the journal's size when it was read to its end and belongs to this full file (the
-    next save may append to it), else ``None``.
-    """
+def read(path: str) -> tuple[list, int | None]:
+    """The records of the journal of the full file ``path``, in order, and the journal's size
+    when it was read to its end and belongs to this full file (the next save may append to it),
+    else ``None``.  No records when there is no journal for this full file."""
     base = _signature(path)
     if base is None:
-        return None
+        return [], None
     try:
         handle = open(path + SUFFIX, "rb")  # noqa: SIM115 (read to its end below)
     except OSError:
-        return None
+        return [], None
+    records: list = []
     with handle:
         try:
             header = pickle.load(handle)
         except Exception:  # any unreadable header: no journal
-            return None
+            return [], None
         if header != (MAGIC, base):
-            return None
+            return [], None
         while True:
             good = handle.tell()
             try:
-                stored, dropped = pickle.load(handle)
+                records.append(pickle.load(handle))
             except EOFError:
                 # The end, after a whole record; or a record cut short.
-                return good if handle.tell() == good else None
+                return records, (good if handle.tell() == good else None)
             except Exception as exc:  # a record cut short by a killed build
                 logger.info("%s%s ends in a broken record (%s)", path, SUFFIX, exc)
-                return None
-            entries.update(stored)
-            for key in dropped:
-                entries.pop(key, None)
+                return records, None
 
 
-def append(path: str, size: int | None, stored: dict, dropped: Iterable) -> int | None:
-    """Append one build's changes to the journal of ``path``; return its new size, or ``None``
+def apply(path: str, entries: dict) -> int | None:
+    """Apply the journal of the full file ``path`` (records of :func:`append_changes`) to
+    ``entries``, what was loaded from it; return what :func:`read` returns as the size."""
+    records, size = read(path)
+    for stored, dropped in records:
+        entries.update(stored)
+        for key in dropped:
+            entries.pop(key, None)
+    return size
+
+
+def append(path: str, size: int | None, record) -> int | None:
+    """Append ``record`` to the journal of ``path``; return the journal's new size, or ``None``
     when the full file must be written instead (no usable journal, or one grown past its share
     of the full file)."""
     base = _signature(path)
@@ -88,11 +95,16 @@ def append(path: str, size: int | None, stored: dict, dropped: Iterable) -> int 
         with open(path + SUFFIX, "r+b") as handle:
             if handle.seek(0, os.SEEK_END) != size:
                 return None  # changed since it was read: start afresh
-            pickle.dump((stored, list(dropped)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(record, handle, protocol=pickle.HIGHEST_PROTOCOL)
             return handle.tell()
     except (OSError, pickle.PicklingError, TypeError) as exc:
         logger.warning("could not append to %s%s: %s", path, SUFFIX, exc)
         return None
+
+
+def append_changes(path: str, size: int | None, stored: dict, dropped: Iterable) -> int | None:
+    """:func:`append` a cache dict's changes: the entries stored, the keys dropped."""
+    return append(path, size, (stored, list(dropped)))
 
 
 def start(path: str) -> int | None:

@@ -229,6 +229,38 @@ def test_a_build_takes_over_the_previous_postings_only_when_its_documents_extend
         IndexBuilder().add_resumed(record("a.html"))
 
 
+def test_what_each_build_adds_is_applied_after_the_state_it_resumed_from():
+    """A build that took over a state stores only what it added (``state_added``); the next
+    build applies that after the state and takes over everything, and indexes what a build
+    from scratch indexes.  An addition that does not follow on is ignored (with later ones)."""
+
+    def resumed(state: bytes, added: list, documents) -> tuple[IndexBuilder, int]:
+        builder = IndexBuilder()
+        count = len(builder.resume(state, "code", [url for url, _, _ in documents], added))
+        for number, (url, length, terms) in enumerate(documents):
+            if number < count:
+                builder.add_resumed(record(url))
+            else:
+                builder.add(record(url), length, list(terms), bytes(terms.values()), url)
+        return builder, count
+
+    base = build_from(DOCUMENTS[:2])[0].state("code")
+    assert build_from(DOCUMENTS[:2])[0].state_added("code") is None  # it resumed nothing
+    second, count = resumed(base, [], DOCUMENTS[:3])
+    assert count == 2
+    added = second.state_added("code")
+    assert added is not None and added["start"] == 2 and added["keys"] == ["c.html"]
+    assert set(added["postings"]) == {"noi", "x"}  # "noi" grew, "x" is new
+    third, count = resumed(base, [added], DOCUMENTS)
+    assert count == 3 and third.files() == build_from(DOCUMENTS)[0].files()
+    more = third.state_added("code")
+    assert more is not None and more["start"] == 3
+    fourth, count = resumed(base, [added, more], DOCUMENTS)
+    assert count == 4 and fourth.files() == build_from(DOCUMENTS)[0].files()
+    assert resumed(base, [more, added], DOCUMENTS)[1] == 2  # out of order: the state alone
+    assert resumed(base, [{**added, "code": "other"}], DOCUMENTS)[1] == 2
+
+
 def test_the_records_of_documents_taken_over_come_back_from_the_state():
     """The state keeps what each record shows; a rebuild whose keys cover the records (search's
     vouched keys) takes them over with the postings.  A state without them gives none."""
@@ -375,7 +407,7 @@ def test_two_builds_are_byte_identical_and_a_warm_cache_changes_nothing(archive,
     assert taken_over_and_cached() == (60, 0)
     assert (pack.stat().st_mtime_ns, pack.stat().st_ino) == written  # nothing to rewrite
     assert sorted(p.name for p in pack.parent.iterdir()) == [
-        pack.name, f"{pack.name}.state", f"{pack.name}{TOC_SUFFIX}",
+        pack.name, f"{pack.name}.state", f"{pack.name}.state.journal", f"{pack.name}{TOC_SUFFIX}",
     ]  # fmt: skip
     build(archive, tmp_path / "c", tmp_path / "other-cache")
     build(archive, tmp_path / "d", tmp_path / "unused", SEARCH_CACHE=False)
@@ -426,10 +458,15 @@ def test_newer_articles_are_added_to_the_previous_postings(archive, tmp_path):
     shutil.copytree(archive, content)
     cache = tmp_path / "cache"
     build(content, tmp_path / "before", cache)
+    state = cache / f"{search_plugin.CACHE_FILE}.state"
+    state_inode = state.stat().st_ino
     for n in (1, 2):
         (content / "thoi-su" / f"xe-buyt-{n}.md").write_text(NEWEST.format(n=n), encoding="utf-8")
     build(content, tmp_path / "warm", cache)
     assert taken_over_and_cached() == (60, 0)
+    # The state is not written again: what the build added goes to its journal.
+    assert state.stat().st_ino == state_inode
+    assert state.with_name(state.name + ".journal").stat().st_size > 1000
     build(content, tmp_path / "cold", tmp_path / "fresh-cache")
     assert index_files(tmp_path / "warm") == index_files(tmp_path / "cold")
     assert len(pack_contents(cache)) == 62  # the kept entries and the two new ones

@@ -308,7 +308,9 @@ def _wrap_save(original):
             return None
         stored = {key: self._cache[key] for key in changed if key in self._cache}
         size = self.__dict__.get("_fast_build_journal")
-        size = self._fast_build_journal = journal.append(self._cache_path, size, stored, stale)
+        size = self._fast_build_journal = journal.append_changes(
+            self._cache_path, size, stored, stale
+        )
         if size is not None:
             return None
         try:

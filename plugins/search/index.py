@@ -85,6 +85,8 @@ class IndexBuilder:
         self.keys: list[str] = []  # what each document's terms were computed from
         self._excerpts: list[str] = []  # of documents taken over from a previous build
         self._shown: list = []  # and their records' url, title, date and topic, when stored
+        # After ``resume``: how many documents and how long each term's postings were.
+        self._saved: tuple[int, dict[str, int]] | None = None
         self._postings: dict[str, list] = {}  # term → [postings, last document]
         self._gaps: list[bytes] = [b""]
 
@@ -131,9 +133,34 @@ class IndexBuilder:
             }
         )
 
-    def resume(self, state: bytes, code: str, keys: list[str]) -> list[str]:
+    def state_added(self, code: str) -> dict | None:
+        """What this build added to the state it resumed from, as ``resume`` applies it after
+        that state (``records``): the new documents and, per term, the bytes appended to its
+        postings.  ``None`` when the build did not resume (its state is all new)."""
+        if self._saved is None:
+            return None
+        count, saved = self._saved
+        records = self.records[count:]
+        postings = {}
+        for term, (data, last) in self._postings.items():
+            before = saved.get(term, 0)
+            if len(data) != before:
+                postings[term] = (bytes(data[before:]), last)
+        return {
+            "code": code,
+            "start": count,
+            "keys": self.keys[count:],
+            "lengths": self.lengths[count:],
+            "excerpts": [r.excerpt for r in records],
+            "shown": [(r.url, r.title, r.date, r.topic) for r in records],
+            "postings": postings,
+        }
+
+    def resume(self, state: bytes, code: str, keys: list[str], added: list = ()) -> list[str]:
         """Take over the documents of a previous build if ``keys`` start with its keys.
 
+        ``state`` is what ``state`` returned then, ``added`` what ``state_added`` returned in
+        the builds since, in order (one that does not follow on is ignored, with the rest).
         ``code`` identifies the code that computed the state; a state from other code, or one
         that cannot be read, is ignored.  Returns the excerpts of the documents taken over (give
         their records to ``add_resumed``, in order), or [] when nothing was taken over.
@@ -142,21 +169,40 @@ class IndexBuilder:
             raise ValueError("resume comes before the first document")
         try:
             data = marshal.loads(state)
-            old_keys, lengths, excerpts = data["keys"], data["lengths"], data["excerpts"]
+            if data["code"] != code:
+                return []
+            old_keys, lengths = list(data["keys"]), list(data["lengths"])
+            excerpts, shown = list(data["excerpts"]), data.get("shown")
+            shown = list(shown) if isinstance(shown, list) and len(shown) == len(excerpts) else None
+            postings = {t: [bytearray(p), last] for t, (p, last) in data["postings"].items()}
+            for more in added:
+                if not (isinstance(more, dict) and more.get("code") == code):
+                    break
+                if more.get("start") != len(old_keys) or shown is None:
+                    break
+                old_keys += more["keys"]
+                lengths += more["lengths"]
+                excerpts += more["excerpts"]
+                shown += more["shown"]
+                for term, (tail, last) in more["postings"].items():
+                    entry = postings.get(term)
+                    if entry is None:
+                        postings[term] = [bytearray(tail), last]
+                    else:
+                        entry[0] += tail
+                        entry[1] = last
             if not (
-                data["code"] == code
-                and old_keys
+                old_keys
                 and len(old_keys) == len(lengths) == len(excerpts)
                 and keys[: len(old_keys)] == old_keys
             ):
                 return []
-            postings = {t: [bytearray(p), last] for t, (p, last) in data["postings"].items()}
         except (ValueError, EOFError, TypeError, KeyError):
             return []
         self._postings = postings
-        self.keys, self.lengths, self._excerpts = list(old_keys), list(lengths), list(excerpts)
-        shown = data.get("shown")
-        self._shown = list(shown) if isinstance(shown, list) and len(shown) == len(excerpts) else []
+        self.keys, self.lengths, self._excerpts = old_keys, lengths, excerpts
+        self._shown = shown if shown is not None and len(shown) == len(excerpts) else []
+        self._saved = (len(old_keys), {t: len(p) for t, (p, _) in postings.items()})
         return self._excerpts
 
     def resumed_record(self, number: int) -> Record | None:

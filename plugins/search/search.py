@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 
 from pelican import signals
 
+from scripts import journal
 from scripts.content_identity import unchanged_digest
 
 from . import index, text
@@ -200,7 +201,12 @@ def build_index(pelican) -> None:
     path = cache_path(pelican.settings)
     builder = IndexBuilder()
     state = path + STATE_SUFFIX if path else None
-    resumed = builder.resume(read_if_there(state), CODE, [d[2] for d in documents]) if state else []
+    resumed: list[str] = []
+    added_size = None
+    if state:
+        added, added_size = journal.read(state)
+        keys = [d[2] for d in documents]
+        resumed = builder.resume(read_if_there(state), CODE, keys, added)
     fresh = len(documents) - len(resumed)
     # Nothing new: the term cache is neither read nor rewritten.
     cache = TermCache(path if fresh else None)
@@ -222,10 +228,7 @@ def build_index(pelican) -> None:
     cache.close()
     files, size, written = builder.write(folder)
     if state and fresh:
-        try:
-            write_atomically(state, builder.state(CODE))
-        except OSError as exc:
-            logger.warning("search: cannot write %s (%s)", state, exc)
+        _save_state(state, builder, added_size)
     report = {
         "articles": len(builder.records),
         "files": files,
@@ -243,6 +246,21 @@ def build_index(pelican) -> None:
         "%(from_term_cache)d from the term cache) in %(cpu_s).1f s CPU",
         report,
     )
+
+
+def _save_state(path: str, builder: IndexBuilder, journal_size: int | None) -> None:
+    """Keep what the next build resumes from: what this build added, appended to the state's
+    journal (``scripts.journal``), or, now and then (and when this build did not resume), the
+    whole state (18 MB at 10,000 articles), written anew."""
+    added = builder.state_added(CODE)
+    if added is not None and journal.append(path, journal_size, added) is not None:
+        return
+    try:
+        write_atomically(path, builder.state(CODE))
+    except OSError as exc:
+        logger.warning("search: cannot write %s (%s)", path, exc)
+        return
+    journal.start(path)
 
 
 def register() -> None:

@@ -123,7 +123,7 @@ class FeedCache:
         dropped = [key for key in old if key not in new]
         if not (stored or dropped) and os.path.exists(self.path):
             return
-        self._journal = journal.append(self.path, self._journal, stored, dropped)
+        self._journal = journal.append_changes(self.path, self._journal, stored, dropped)
         if self._journal is not None:
             return
         try:
