@@ -337,6 +337,26 @@ def test_sitemap_lists_every_article_with_content_dates(built_site):
     assert not (built_site.output / "CNAME").exists()
 
 
+def test_sitemap_urls_are_quoted_and_escaped_as_always():
+    """URLs of plain characters are written as they are; the rest quoted and escaped."""
+    from urllib.parse import quote
+    from xml.sax.saxutils import escape
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from sitemap_robots.sitemap_robots import URL_SAFE, sitemap_xml
+
+    urls = [
+        "", "thoi-su/2024/bai.html", "tag/ha-noi/", "a&b/", "tiếng việt/bài.html", "a b/",
+        "x<y>/", "q?a=1", "#frag", "%41/", "(a)/[b]/", "~user/", 'say"hi"/', "a'b/",
+    ]  # fmt: skip
+    for root in ("http://localhost:8000", "https://tin.example.vn/kho&luu"):
+        document = sitemap_xml(root, [(url, None) for url in urls])
+        expected = [
+            f"<url><loc>{escape(f'{root}/{quote(u, safe=URL_SAFE)}')}</loc></url>" for u in urls
+        ]
+        assert document.splitlines()[2:-1] == expected
+
+
 # --- search index ------------------------------------------------------------------------------
 
 

@@ -59,14 +59,23 @@ def newest(articles) -> str | None:
     return max(map(change, articles), default=(0.0, None))[1]
 
 
+# What ``quote`` leaves as it is in a URL path (its ``safe`` below, letters, digits); "&" aside,
+# which the XML needs escaped.  A URL made of these alone (nearly all: ClearPress slugs are
+# ASCII) is written as it is, without ``quote`` and ``escape`` (~4 µs each, 11,000 URLs).
+URL_SAFE = "/%:@!$&()*+,;=-._~"
+_PLAIN_URL = re.compile(r"[A-Za-z0-9/%:@!$()*+,;=\-._~]*")
+
+
 def sitemap_xml(root: str, entries: list[tuple[str, str | None]]) -> str:
     """Return the sitemap document for site-relative ``entries`` of (url, lastmod)."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
+    prefix = escape(root) + "/"  # escape() works character by character
+    plain = _PLAIN_URL.fullmatch
     for url, modified in entries:
-        loc = escape(f"{root}/{quote(url, safe='/%:@!$&()*+,;=-._~')}")
+        loc = prefix + (url if plain(url) else escape(quote(url, safe=URL_SAFE)))
         stamp = f"<lastmod>{modified}</lastmod>" if modified else ""
         lines.append(f"<url><loc>{loc}</loc>{stamp}</url>")
     lines.append("</urlset>")
