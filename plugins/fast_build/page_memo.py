@@ -227,7 +227,7 @@ class Digests:
         self._refs: list = []
         self._content_types: frozenset[type] = frozenset()
         self._wrapper_types = frozenset(_subclasses(URLWrapper))
-        self._wrappers: dict[int, bytes] = {}
+        self._wrappers: dict[tuple, bytes] = {}
         self._by_reference, self._by_digest = self._tables()
 
     def _tables(self) -> tuple[dict, dict]:
@@ -336,12 +336,12 @@ class Digests:
         if scalar is not None:
             return scalar
         if type(value) in self._wrapper_types:
-            # A category or tag passed to 10,000 article pages: digested once a build, as
-            # content objects are.
-            cached = self._wrappers.get(id(value))
+            # A category or tag passed to 10,000 article pages (each article holds its own
+            # equal object): digested once a build per type, name and slug, all it is written as.
+            described = (type(value), value.name, value.slug)
+            cached = self._wrappers.get(described)
             if cached is None:
-                cached = self._wrappers[id(value)] = _hash(_encode(value, self._by_digest))
-                self._keep.append(value)
+                cached = self._wrappers[described] = _hash(_encode(value, self._by_digest))
             return cached
         once = getattr(type(value), "digest_once", False)
         encoded = value
