@@ -77,10 +77,10 @@ def test_a_changed_pelican_function_is_left_alone(monkeypatch, caplog) -> None:
 
 
 class _Item:
-    def __init__(self, slug: str, lang: str, translation: str = "false") -> None:
+    def __init__(self, slug: str, lang: str, translation: str | None = "false") -> None:
         self.slug, self.lang = slug, lang
         self.in_default_lang = lang == "vi"
-        self.metadata = {"translation": translation}
+        self.metadata = {} if translation is None else {"translation": translation}
         self.source_path = f"{slug}-{lang}.md"
         self.translations: list = []
 
@@ -90,9 +90,11 @@ def test_translation_grouping_returns_what_pelican_returns() -> None:
 
     wrapped = pelican_fixes._wrap_process_translations(utils.process_translations)
     rng = random.Random(5)
-    for _ in range(30):
+    marks = ["false", "true", "False", "TRUE", None]
+    for _ in range(60):
+        slugs = rng.choice([12, 40])  # many groups of one, or larger groups
         items = [
-            _Item(f"s{rng.randrange(12)}", rng.choice(["vi", "en"]), rng.choice(["false", "true"]))
+            _Item(f"s{rng.randrange(slugs)}", rng.choice(["vi", "en"]), rng.choice(marks))
             for _ in range(rng.randrange(1, 40))
         ]
         twin = list(items)

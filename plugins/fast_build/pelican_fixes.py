@@ -200,6 +200,11 @@ def _wrap_period_archives(original):
     return wrapper
 
 
+def _not_a_translation(item) -> bool:
+    value = item.metadata.get("translation", "false")
+    return isinstance(value, str) and value.lower() == "false"
+
+
 def _wrap_process_translations(original):
     """Run Pelican's function once per translation group instead of once over everything.
 
@@ -221,7 +226,14 @@ def _wrap_process_translations(original):
             return original(content_list, translation_id)  # raises Pelican's own error
         index, translations = [], []
         for _value, group in groupby(content_list, key):
-            originals, others = original(list(group), translation_id)
+            items = list(group)
+            if len(items) == 1 and _not_a_translation(items[0]):
+                # What Pelican's function returns for a group of one that is not marked as a
+                # translation (the usual case: 10,000 calls a build otherwise).
+                items[0].translations = []
+                index.append(items[0])
+                continue
+            originals, others = original(items, translation_id)
             index.extend(originals)
             translations.extend(others)
         return index, translations
