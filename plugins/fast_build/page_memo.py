@@ -747,11 +747,21 @@ class PageMemo:
 _memos: dict[str, PageMemo] = {}  # by output path (absolute, and as given), for the build
 
 
+def _memo_of(output_path: str) -> PageMemo | None:
+    """The build's memo for an output folder, spelt as the writer or a plugin spells it."""
+    return _memos.get(output_path) or _memos.get(os.path.abspath(output_path))
+
+
+def _forget(output_path: str) -> PageMemo | None:
+    """Take the memo of an output folder out of the build's (both spellings)."""
+    memo = _memos.pop(output_path, None)
+    return _memos.pop(os.path.abspath(output_path), None) or memo
+
+
 def start(pelican) -> None:
     """``initialized``: take over cleaning the output, keeping what can be reused."""
     settings = pelican.settings
-    _memos.pop(os.path.abspath(pelican.output_path), None)
-    _memos.pop(pelican.output_path, None)
+    _forget(pelican.output_path)
     if not (settings.get("FAST_BUILD_PAGES", True) and pelican.delete_outputdir):
         return
     if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")):
@@ -778,14 +788,13 @@ def start(pelican) -> None:
 def keep_file(output_path: str, path: str, data, key: bytes | None = None) -> bool | None:
     """``output_files`` keeper: the build's memo puts the file (:meth:`PageMemo.put_file`);
     ``None`` when this output folder has no memo (the file is then simply written)."""
-    memo = _memos.get(os.path.abspath(output_path))
+    memo = _memo_of(output_path)
     return None if memo is None else memo.put_file(path, data, key)
 
 
 def finish(pelican) -> None:
     """``finalized``: remove pages that are gone, save the record."""
-    memo = _memos.pop(pelican.output_path, None)
-    memo = _memos.pop(os.path.abspath(pelican.output_path), None) or memo
+    memo = _forget(pelican.output_path)
     if memo is not None:
         memo.finish()
 
@@ -827,7 +836,7 @@ def _wrap_write_file(original):
         url=None,
         **kwargs,
     ):
-        memo = _memos.get(self.output_path) or _memos.get(os.path.abspath(self.output_path))
+        memo = _memo_of(self.output_path)
 
         def call():
             return original(
