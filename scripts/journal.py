@@ -14,7 +14,7 @@ there (the changes of that build are lost, which for a cache only means work don
 the next save writes the full file afresh.  So does a save whose journal has grown past a
 quarter of the full file, which bounds what loading has to read again.
 
-The owner keeps the number :func:`apply`, :func:`append` and :func:`start` return (the
+The owner keeps the number :func:`apply` (or :func:`read`) and :func:`save` return (the
 journal's size, or ``None`` when the next save must write the full file) and passes it back.
 """
 
@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import IO
 
 from scripts.store import replacing
 
@@ -74,8 +75,9 @@ def read(path: str) -> tuple[list, int | None]:
 
 
 def apply(path: str, entries: dict) -> int | None:
-    """Apply the journal of the full file ``path`` (records of :func:`append_changes`) to
-    ``entries``, what was loaded from it; return what :func:`read` returns as the size."""
+    """Apply the journal of the full file ``path`` (records of a cache dict's changes: the
+    entries stored, the keys dropped) to ``entries``, what was loaded from it; return what
+    :func:`read` returns as the size."""
     records, size = read(path)
     for stored, dropped in records:
         entries.update(stored)
@@ -102,9 +104,23 @@ def append(path: str, size: int | None, record) -> int | None:
         return None
 
 
-def append_changes(path: str, size: int | None, stored: dict, dropped: Iterable) -> int | None:
-    """:func:`append` a cache dict's changes: the entries stored, the keys dropped."""
-    return append(path, size, (stored, list(dropped)))
+def save(
+    path: str, size: int | None, record, write_whole: Callable[[IO[bytes]], None]
+) -> int | None:
+    """Keep one build's changes: ``record`` appended to the journal of ``path`` when it can take
+    it (``size`` as the last call returned; ``None``: it cannot), else the whole file written by
+    ``write_whole`` into a temporary file that replaces ``path``, and a new journal begun.
+
+    Returns the journal's size for the next save.  What writing the whole file raises (an
+    ``OSError``, a pickling error) reaches the caller, which reports it; the file is then as it
+    was, and the next save writes it whole again.
+    """
+    appended = append(path, size, record)
+    if appended is not None:
+        return appended
+    with replacing(path) as out:
+        write_whole(out)
+    return start(path)
 
 
 def start(path: str) -> int | None:

@@ -1092,8 +1092,8 @@ def test_cache_changes_go_to_a_journal_that_loading_applies_and_a_torn_record_en
     full = {f"bai-{n}.md": ("stamp", "x" * 100) for n in range(40)}
     path.write_bytes(pickle.dumps(full))
     size = journal.start(str(path))
-    size = journal.append_changes(str(path), size, {"moi.md": ("stamp", "y")}, ["bai-1.md"])
-    size = journal.append_changes(str(path), size, {"bai-2.md": ("stamp 2", "z")}, [])
+    size = journal.append(str(path), size, ({"moi.md": ("stamp", "y")}, ["bai-1.md"]))
+    size = journal.append(str(path), size, ({"bai-2.md": ("stamp 2", "z")}, []))
     assert size is not None
     loaded = dict(full)
     assert journal.apply(str(path), loaded) == size
@@ -1107,10 +1107,8 @@ def test_cache_changes_go_to_a_journal_that_loading_applies_and_a_torn_record_en
     log.write_bytes(whole + pickle.dumps(({"khac.md": ("s", "w")}, []))[:-3])
     torn = dict(full)
     assert journal.apply(str(path), torn) is None and torn == expected
-    assert (
-        journal.append_changes(str(path), None, {}, []) is None
-    )  # the caller writes the full file
-    assert journal.append_changes(str(path), len(whole), {}, []) is None  # not the size it had
+    assert journal.append(str(path), None, ({}, [])) is None  # the caller writes the full file
+    assert journal.append(str(path), len(whole), ({}, [])) is None  # not the size it had
 
     # A journal begun for another full file is not applied.
     log.write_bytes(whole)
@@ -1122,5 +1120,5 @@ def test_cache_changes_go_to_a_journal_that_loading_applies_and_a_torn_record_en
     path.write_bytes(pickle.dumps(full))
     size = journal.start(str(path))
     record = {"moi.md": ("stamp", "y" * (path.stat().st_size // 3))}
-    size = journal.append_changes(str(path), size, record, [])
-    assert size is not None and journal.append_changes(str(path), size, record, []) is None
+    size = journal.append(str(path), size, (record, []))
+    assert size is not None and journal.append(str(path), size, (record, [])) is None

@@ -307,23 +307,22 @@ def _wrap_save(original):
         if not (stale or changed) and os.path.exists(self._cache_path):
             return None
         stored = {key: self._cache[key] for key in changed if key in self._cache}
+
+        def write_whole(raw) -> None:
+            if self.settings["GZIP_CACHE"]:
+                with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
+                    pickle.dump(self._cache, packed, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
+
         size = self.__dict__.get("_fast_build_journal")
-        size = self._fast_build_journal = journal.append_changes(
-            self._cache_path, size, stored, stale
-        )
-        if size is not None:
-            return None
+        self._fast_build_journal = None
         try:
-            with replacing(self._cache_path) as raw:
-                if self.settings["GZIP_CACHE"]:
-                    with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
-                        pickle.dump(self._cache, packed, protocol=pickle.HIGHEST_PROTOCOL)
-                else:
-                    pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
+            self._fast_build_journal = journal.save(
+                self._cache_path, size, (stored, stale), write_whole
+            )
         except (OSError, pickle.PicklingError, TypeError) as err:
             logger.warning("fast_build: could not save the cache %s: %s", self._cache_path, err)
-            return None
-        self._fast_build_journal = journal.start(self._cache_path)
         return None
 
     return save_cache

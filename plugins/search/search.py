@@ -36,7 +36,7 @@ from scripts import journal
 from scripts.content_identity import unchanged_digest
 
 from . import index, text
-from .cache import TermCache, read_if_there, write_atomically
+from .cache import TermCache, clear_leftovers, read_if_there
 from .index import VERSION, IndexBuilder, Record
 from .text import document_terms, excerpt, plain_text, visible_words
 
@@ -253,14 +253,15 @@ def _save_state(path: str, builder: IndexBuilder, journal_size: int | None) -> N
     journal (``scripts.journal``), or, now and then (and when this build did not resume), the
     whole state (18 MB at 10,000 articles), written anew."""
     added = builder.state_added(CODE)
-    if added is not None and journal.append(path, journal_size, added) is not None:
-        return
+
+    def write_whole(out) -> None:
+        clear_leftovers(path)  # temporaries of the state that killed builds left
+        out.write(builder.state(CODE))
+
     try:
-        write_atomically(path, builder.state(CODE))
+        journal.save(path, journal_size if added is not None else None, added, write_whole)
     except OSError as exc:
         logger.warning("search: cannot write %s (%s)", path, exc)
-        return
-    journal.start(path)
 
 
 def register() -> None:

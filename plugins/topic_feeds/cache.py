@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from scripts import journal
-from scripts.store import replacing
 
 logger = logging.getLogger(__name__)
 
@@ -123,13 +122,13 @@ class FeedCache:
         dropped = [key for key in old if key not in new]
         if not (stored or dropped) and os.path.exists(self.path):
             return
-        self._journal = journal.append_changes(self.path, self._journal, stored, dropped)
-        if self._journal is not None:
-            return
+        size, self._journal = self._journal, None
         try:
-            with replacing(self.path) as out:
-                pickle.dump((self.version, new), out, protocol=pickle.HIGHEST_PROTOCOL)
+            self._journal = journal.save(
+                self.path,
+                size,
+                (stored, dropped),
+                lambda out: pickle.dump((self.version, new), out, protocol=pickle.HIGHEST_PROTOCOL),
+            )
         except OSError as exc:
             logger.warning("topic_feeds: could not save the cache %s: %s", self.path, exc)
-            return
-        self._journal = journal.start(self.path)
