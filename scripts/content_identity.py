@@ -13,37 +13,53 @@ plugin's own and costs nothing.
 This module is only the meeting point, so that neither plugin imports the other (plugins are
 imported under whatever names Pelican's ``PLUGIN_PATHS`` give them): a plugin that can vouch
 registers a function with :func:`provide`; a plugin with something to key asks
-:func:`unchanged_digest`, and hashes the values itself when the answer is ``None``.  A key made
-from this digest must not be mixed with keys made from the values: prefix it differently.
+:func:`unchanged_digests` (for all its articles at once), and hashes the values itself where
+the answer is ``None``.  A key made from this digest must not be mixed with keys made from the
+values: prefix it differently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-Voucher = Callable[[Any, Iterable[str], Iterable[str]], bytes | None]
+# voucher(contents, attributes, metadata_keys) -> a digest or ``None`` for each content object
+Voucher = Callable[[Sequence[Any], tuple[str, ...], tuple[str, ...]], list[bytes | None]]
 
 _vouchers: list[Voucher] = []
 
 
 def provide(voucher: Voucher) -> None:
-    """Register ``voucher(content, attributes, metadata_keys) -> digest | None`` (once)."""
+    """Register ``voucher(contents, attributes, metadata_keys)`` (once): for each content
+    object, in order, its digest or ``None``."""
     if voucher not in _vouchers:
         _vouchers.append(voucher)
+
+
+def unchanged_digests(
+    contents: Sequence[Any], attributes: Iterable[str], metadata: Iterable[str] = ()
+) -> list[bytes | None]:
+    """For each content object, a digest covering the current value of each of its
+    ``attributes`` and ``metadata`` items, from a plugin that can vouch for them; ``None``
+    where none can.
+
+    Equal digests mean equal values; unequal ones mean nothing (the digest may cover more than
+    was asked for).  Asked for a build's articles at once: one call, not one per article.
+    """
+    attributes, metadata = tuple(attributes), tuple(metadata)
+    found: list[bytes | None] = [None] * len(contents)
+    for voucher in _vouchers:
+        missing = [index for index, digest in enumerate(found) if digest is None]
+        if not missing:
+            break
+        asked = contents if len(missing) == len(contents) else [contents[i] for i in missing]
+        for index, digest in zip(missing, voucher(asked, attributes, metadata), strict=True):
+            found[index] = digest
+    return found
 
 
 def unchanged_digest(
     content: Any, attributes: Iterable[str], metadata: Iterable[str] = ()
 ) -> bytes | None:
-    """A digest covering the current value of each of the content object's ``attributes`` and
-    ``metadata`` items, from a plugin that can vouch for them; ``None`` when none can.
-
-    Equal digests mean equal values; unequal ones mean nothing (the digest may cover more than
-    was asked for).
-    """
-    for voucher in _vouchers:
-        digest = voucher(content, attributes, metadata)
-        if digest is not None:
-            return digest
-    return None
+    """:func:`unchanged_digests` of one content object."""
+    return unchanged_digests((content,), attributes, metadata)[0]

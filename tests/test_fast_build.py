@@ -705,7 +705,7 @@ def test_the_snapshot_vouches_only_for_values_still_as_it_left_them(tmp_path: Pa
     # A list can change in place: never vouched for, even untouched.
     assert article_cache.snapshots.vouch(article, ("tags",)) is None
     restored = article_cache.restore(entry, settings, context)
-    content_identity.provide(article_cache.snapshots.vouch)
+    content_identity.provide(article_cache.snapshots.vouch_all)
     assert content_identity.unchanged_digest(restored, names, keys) == vouched
     article_cache.snapshots.clear()
     assert content_identity.unchanged_digest(restored, names, keys) is None
@@ -720,11 +720,11 @@ def test_feed_and_search_keys_come_from_the_snapshot_while_it_vouches(tmp_path: 
 
     from fast_build import article_cache
     from search import search
-    from topic_feeds.topic_feeds import story_key
+    from topic_feeds.topic_feeds import story_key, story_keys
 
     from scripts import content_identity
 
-    content_identity.provide(article_cache.snapshots.vouch)
+    content_identity.provide(article_cache.snapshots.vouch_all)
     settings, context, articles = _read_articles(tmp_path)
     article = next(a for a in articles if a.metadata.get("source"))
     entry = article_cache.snapshot(article, settings, context)
@@ -749,6 +749,16 @@ def test_feed_and_search_keys_come_from_the_snapshot_while_it_vouches(tmp_path: 
         assert fallen_back[1] == changed[1]
         assert fallen_back[0] == changed[0] or name == "override_url"  # feeds do not read it
     assert not keys(article)[1].startswith("v")
+    # Asked for many articles at once, vouched and not mixed, each gets its own key.
+    other_topic = article_cache.restore(entry, settings, context)
+    other_topic.category = type(other_topic.category)("Chủ đề khác", settings)
+    mixed = [article_cache.restore(entry, settings, context), article, again, other_topic]
+    assert story_keys(mixed, "site") == [story_key(a, "site") for a in mixed]
+    sources = [a.source for a in mixed]
+    assert search.document_keys(mixed, sources) == [keys(a)[1] for a in mixed]
+    assert [key.startswith("v") for key in search.document_keys(mixed, sources)] == [
+        True, False, False, True
+    ]  # fmt: skip
 
 
 def test_lists_of_articles_inside_values_count_article_by_article(tmp_path: Path) -> None:

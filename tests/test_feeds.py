@@ -988,3 +988,9 @@ def test_the_feed_cache_appends_a_builds_changes_and_loads_them_back(tmp_path):
     assert third.get("story", b"k5") is None and third.get("story", b"k20") == (("bài", 20), [])
     assert third.get("story", b"moi") == (("mới", 1), [])
     assert third.hits == 2
+    # Many at once: the same answers, each hit counted once and kept for the next build.
+    asked = [b"k5", b"k20", b"moi", b"k30", b"k30"]
+    assert third.get_all("story", asked) == [third.get("story", key) for key in asked]
+    assert third.hits == 3
+    third.save()
+    assert FeedCache(settings).get_all("story", [b"k30", b"k31"]) == [(("bài", 30), []), None]

@@ -134,7 +134,7 @@ def register() -> None:
     """Connect the plugin to Pelican."""
     pelican_fixes.install()
     content_cache.install()
-    content_identity.provide(snapshots.vouch)
+    content_identity.provide(snapshots.vouch_all)
     output_files.provide(page_memo.keep_file)
     page_memo.install()
     signals.initialized.connect(on_initialized)

@@ -80,7 +80,7 @@ from pelican.writers import Writer
 from scripts import output_files
 from scripts.store import overwrite, replacing
 
-from .article_cache import UNCHANGING, snapshots
+from .article_cache import snapshots
 from .file_stamps import signature
 from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 
@@ -178,9 +178,9 @@ _REDUCED = "\x00reduced"
 def _state(content, then: dict | None = None) -> dict:
     """A content object's attributes for its digest, metadata written once.
 
-    With ``then`` (its attributes when its snapshot was taken: ``Snapshots.of``), an attribute
-    whose value cannot change in place and still is the object it was then is written as a
-    marker: the snapshot's digest, written with the state, covers it.
+    With ``then`` (its attributes whose value cannot change in place, as they were when its
+    snapshot was taken: ``Snapshots.of``), an attribute that still is the object it was then is
+    written as a marker: the snapshot's digest, written with the state, covers it.
 
     ``Content.__init__`` sets an attribute from every metadata item: the same object twice.
     A metadata value that still *is* its attribute is written as that attribute's name (the
@@ -192,13 +192,7 @@ def _state(content, then: dict | None = None) -> dict:
     attributes = vars(content)
     state = attributes.copy()
     if then is not None:
-        earlier = then.values()
-        held = map(attributes.get, then, repeat(_ABSENT))
-        marked = map(
-            operator.and_,
-            map(operator.is_, held, earlier),
-            map(UNCHANGING.__contains__, map(type, earlier)),
-        )
+        marked = map(operator.is_, map(attributes.get, then, repeat(_ABSENT)), then.values())
         state.update(zip(compress(then, marked), repeat(_IN_SNAPSHOT)))
     state.pop("_context", None)
     state.pop("settings", None)

@@ -29,11 +29,12 @@ import sys
 import time
 import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 
 from pelican import signals
 
 from scripts import journal
-from scripts.content_identity import unchanged_digest
+from scripts.content_identity import unchanged_digests
 
 from . import index, text
 from .cache import TermCache, clear_leftovers, read_if_there
@@ -98,22 +99,37 @@ def digest(title: str, content: str, source: str) -> str:
 VOUCHED_ATTRIBUTES = ("title", "_content", "source", "date", "override_url")
 
 
-def document_key(article, source: str) -> str:
-    """The cache key of an article's searchable text.
+def document_keys(articles: list, sources: list[str]) -> list[str]:
+    """The cache key of each article's searchable text (``sources``: each one's source).
 
-    From the build's digest of the attributes it comes from and of what its result shows, when
+    From the build's digest of the attributes it comes from and of what its result shows, where
     the build can vouch that they are as the article was read (``content_identity``:
-    fast_build's snapshot, no text hashed again): such a key (``v`` and 32 hex digits) also
-    covers the article's record, which a rebuild then takes over with its terms.  Otherwise
-    :func:`digest` of the text.
+    fast_build's snapshot, no text hashed again; asked for all articles at once): such a key
+    (``v`` and 32 hex digits) also covers the article's record, which a rebuild then takes over
+    with its terms.  Otherwise :func:`digest` of the text.
     """
-    vouched = unchanged_digest(article, VOUCHED_ATTRIBUTES)
-    if vouched is not None:
+    vouched = unchanged_digests(articles, VOUCHED_ATTRIBUTES)
+    prefixes: dict[str, Any] = {}
+    keys = []
+    for article, source, snapshot in zip(articles, sources, vouched, strict=True):
+        if snapshot is None:
+            keys.append(digest(_title(article), _html(article), source))
+            continue
         category = getattr(article, "category", None)
         topic = str(category) if category is not None else ""
-        data = f"{VERSION}\x00{CODE}\x00{topic!r}\x00".encode("utf-8", "surrogatepass") + vouched
-        return "v" + hashlib.sha256(data).hexdigest()[:32]
-    return digest(_title(article), _html(article), source)
+        prefix = prefixes.get(topic)
+        if prefix is None:
+            data = f"{VERSION}\x00{CODE}\x00{topic!r}\x00".encode("utf-8", "surrogatepass")
+            prefix = prefixes[topic] = hashlib.sha256(data)
+        hashed = prefix.copy()
+        hashed.update(snapshot)
+        keys.append("v" + hashed.hexdigest()[:32])
+    return keys
+
+
+def document_key(article, source: str) -> str:
+    """:func:`document_keys` of one article."""
+    return document_keys([article], [source])[0]
 
 
 def _title(article) -> str:
@@ -164,16 +180,16 @@ def _documents(articles) -> list[tuple]:
     story dated before the newest indexed one meant indexing everything again.)  Articles
     without a readable ``Captured`` are placed by their date; ties go by URL.
     """
-    documents = []
+    kept = []
     seen = set()
     for article in sorted(articles, key=lambda a: (_captured(a), a.url)):
         if article.url in seen:
             logger.warning("search: %s is indexed once, for its first article", article.url)
             continue
         seen.add(article.url)
-        source = str(getattr(article, "source", "") or "").strip()
-        documents.append((article, source, document_key(article, source)))
-    return documents
+        kept.append(article)
+    sources = [str(getattr(article, "source", "") or "").strip() for article in kept]
+    return list(zip(kept, sources, document_keys(kept, sources), strict=True))
 
 
 def _record(article, title: str, lead: str) -> Record:

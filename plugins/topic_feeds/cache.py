@@ -30,6 +30,7 @@ import logging
 import os
 import pickle
 from importlib import metadata
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,26 @@ def key_of(*parts: Any) -> bytes:
     SHA-256 (cut to 20 bytes): twice as fast as BLAKE2b on article texts on CPUs with SHA
     instructions.
     """
+    return key_after(key_prefix(*parts[:-1]), parts[-1]) if parts else key_prefix().digest()[:20]
+
+
+def key_prefix(*parts: Any) -> Any:
+    """The hash of ``parts`` so far: ``key_after(key_prefix(a, b), c) == key_of(a, b, c)``, for
+    keys that share their first parts (10,000 stories' keys differ in their last)."""
     digest = hashlib.sha256()
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
+    return digest
+
+
+def key_after(prefix: Any, last: Any) -> bytes:
+    """:func:`key_of` of the parts of ``prefix`` (from :func:`key_prefix`) and ``last``."""
+    digest = prefix.copy()
+    data = last if isinstance(last, bytes) else str(last).encode("utf-8", "surrogatepass")
+    digest.update(len(data).to_bytes(8, "little"))
+    digest.update(data)
     return digest.digest()[:20]
 
 
@@ -106,6 +122,23 @@ class FeedCache:
                 self._new[(kind, key)] = value
                 self.hits += 1
         return value
+
+    def get_all(self, kind: str, keys: list[bytes]) -> list[Any]:
+        """:meth:`get` of each key, in order: 10,000 stories a build, looked up in C loops."""
+        if not self.enabled:
+            return [None] * len(keys)
+        asked = list(zip(repeat(kind), keys))
+        fresh = list(map(self._new.get, asked))
+        old = list(map(self._old.get, asked))
+        taken = [
+            pair
+            for pair, f, o in zip(asked, fresh, old, strict=True)
+            if f is None and o is not None
+        ]
+        before = len(self._new)
+        self._new.update(zip(taken, map(self._old.get, taken), strict=True))
+        self.hits += len(self._new) - before  # a key asked twice is one hit, as with get
+        return [o if f is None else f for f, o in zip(fresh, old, strict=True)]
 
     def put(self, kind: str, key: bytes | None, value: Any) -> None:
         """Remember ``value`` for the next build."""
