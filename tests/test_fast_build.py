@@ -666,6 +666,78 @@ def test_a_snapshotted_article_is_digested_through_its_snapshot_and_every_change
     assert Digests(settings).own(article)[0] != baseline  # digested attribute by attribute
 
 
+def test_a_restored_article_holds_its_html_as_bytes_until_it_is_read(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The snapshot keeps the HTML apart, as UTF-8 bytes that a restored article holds in place
+    of ``_content``; its digest, the vouching for ``_content`` and Pelican's static-link scan
+    need no decoding, and reading it gives the fresh article's text and leaves them the same.
+    A replaced HTML, read first or not, counts as new."""
+    from fast_build import article_cache, lazy_content
+    from fast_build.page_memo import Digests
+
+    assert lazy_content.install() and all(pelican_fixes.install().values())
+    settings, context, articles = _read_articles(tmp_path)
+    article = next(a for a in articles if a.tags and not lazy_content.may_link(a))
+    html = article._content
+    entry = article_cache.snapshot(article, settings, context)
+    assert entry is not None and entry[3] == html.encode("utf-8")
+    assert html.encode("utf-8")[-200:] not in entry[1]  # not in the pickle
+    fresh = Digests(settings).own(article)[0]
+    names = ("_content", "title")
+    vouched = article_cache.snapshots.vouch(article, names)
+    assert vouched == entry[2]
+
+    restored = article_cache.restore(entry, settings, context)
+    assert restored is not None
+    assert "_content" not in vars(restored) and vars(restored)[lazy_content.LAZY] is entry[3]
+    assert Digests(settings).own(restored)[0] == fresh
+    assert article_cache.snapshots.vouch(restored, names) == vouched
+    assert restored.get_static_links() == set()
+    assert "_content" not in vars(restored)  # none of that decoded it
+    assert restored.content == article.content
+    assert vars(restored)["_content"] == html and lazy_content.LAZY not in vars(restored)
+    assert Digests(settings).own(restored)[0] == fresh
+    assert article_cache.snapshots.vouch(restored, names) == vouched
+
+    for read_first in (False, True):
+        again = article_cache.restore(entry, settings, context)
+        if read_first:
+            assert again._content == html
+        again._content = html + "<p>thêm</p>"
+        assert again._content == html + "<p>thêm</p>"
+        assert article_cache.snapshots.vouch(again, names) is None
+        assert Digests(settings).own(again)[0] != fresh
+        changed = article_cache.snapshot(again, settings, context)
+        assert changed is not None and changed[2] != entry[2]
+    bare = article_cache.restore(entry, settings, context)
+    del vars(bare)[lazy_content.LAZY]
+    assert not hasattr(bare, "_content")
+    assert lazy_content.may_link(bare)  # nothing to tell from: Pelican's own scan runs
+    assert lazy_content.peek(bare) is None
+    # Without the descriptor (a Pelican whose content class has its own ``_content``), the
+    # restored object gets its text at once.
+    monkeypatch.setattr(lazy_content, "_installed", [False])
+    eager = article_cache.restore(entry, settings, context)
+    assert eager is not None and vars(eager)["_content"] == html
+    assert Digests(settings).own(eager)[0] == fresh
+
+
+def test_link_marks_are_found_in_html_bytes_as_in_text() -> None:
+    """``may_link`` answers for UTF-8 bytes as for the text: Vietnamese letters encode to
+    bytes that are never ``{`` or ``|``."""
+    from types import SimpleNamespace
+
+    from fast_build import lazy_content
+
+    for html in ("<p>Đà Nẵng — giá vàng</p>", "<a href='{filename}/a.md'>x</a>", "a|b", ""):
+        as_text = SimpleNamespace(_content=html)
+        as_bytes = SimpleNamespace(**{lazy_content.LAZY: html.encode("utf-8")})
+        assert lazy_content.may_link(as_text) == lazy_content.may_link(as_bytes)
+        assert lazy_content.may_link(as_text) == ("{" in html or "|" in html)
+    assert lazy_content.may_link(SimpleNamespace(_content=None))
+
+
 def test_the_snapshot_vouches_only_for_values_still_as_it_left_them(tmp_path: Path) -> None:
     """``Snapshots.vouch`` (what feeds and search key on, through ``content_identity``) gives
     the snapshot's digest for attributes and metadata items that still hold the snapshot's

@@ -25,6 +25,7 @@ settings dict that is not this build's, say) is treated as a miss and the file i
 
 from __future__ import annotations
 
+import copyreg
 import datetime
 import hashlib
 import io
@@ -39,11 +40,12 @@ from pelican.contents import Article, Content
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import SafeDatetime
 
+from . import lazy_content
 from .pelican_fixes import KEPT_SAVE_AS
 
 logger = logging.getLogger(__name__)
 
-MARK = "fast_build.content/2"  # first item of a cache entry that holds a snapshot
+MARK = "fast_build.content/3"  # first item of a cache entry that holds a snapshot
 
 # Types whose values cannot change in place: an attribute still holding the very object it held
 # when the snapshot was taken still holds the snapshot's value.
@@ -194,6 +196,13 @@ class Snapshots:
                 answer(entry[1])
         return found
 
+    def read(self, content, text: str) -> None:
+        """Record the HTML just decoded from a restored object's bytes (lazy_content.py) as
+        the snapshot's: it is the text the snapshot's digest covers."""
+        entry = self._by_id.get(id(content))
+        if entry is not None and entry[0] is content:
+            entry[2][lazy_content.ATTRIBUTE] = text
+
     def clear(self) -> None:
         """Forget the build's objects (at its start and end)."""
         self._by_id.clear()
@@ -220,36 +229,73 @@ def _covered_metadata(content, then: dict, keys: tuple[str, ...]) -> bool:
 
 
 snapshots = Snapshots()
+lazy_content.on_read.append(snapshots.read)
 
 
-def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes] | None:
-    """Return the cache entry for ``content`` as it is now (mark, pickle, the pickle's SHA-256),
-    or ``None`` if it cannot be pickled."""
+def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes, bytes | None] | None:
+    """Return the cache entry for ``content`` as it is now, or ``None`` if it cannot be pickled.
+
+    The entry: the mark, the pickle, the SHA-256 of the pickle and the HTML, and the HTML as
+    UTF-8 bytes, kept out of the pickle (``None`` when it is in it), so that a restored object
+    can hold the bytes until its HTML is read (lazy_content.py).
+    """
     _settle_slugs(content)
     settle_url(content)
     buffer = io.BytesIO()
     shared = {id(settings): "settings", id(context): "context"}
+    pickler = _Pickler(buffer, shared)
+    if lazy_content.ATTRIBUTE not in vars(content) and lazy_content.LAZY in vars(content):
+        _ = content._content  # a restored object snapshotted again: its text, read
+    html = vars(content).get(lazy_content.ATTRIBUTE)
+    text = None
+    if lazy_content.installed() and type(html) is str:
+        text = html.encode("utf-8", "surrogatepass")
+        pickler.dispatch_table = {**copyreg.dispatch_table, type(content): _without_html(content)}
     try:
-        _Pickler(buffer, shared).dump(content)
+        pickler.dump(content)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         logger.debug("fast_build: %s is read every build (%s)", content.source_path, exc)
         return None
     data = buffer.getvalue()
-    digest = hashlib.sha256(data).digest()
+    digest = _digest(data, text)
     snapshots.register(content, digest)
-    return (MARK, data, digest)
+    return (MARK, data, digest, text)
+
+
+def _without_html(top: Content):
+    """A pickler reducer that writes ``top`` without its HTML (any other object of its class
+    inside it as it is): what ``object.__reduce_ex__`` gives, the state less ``_content``."""
+
+    def reduce(obj):
+        if obj is not top:
+            return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        state = vars(obj).copy()
+        del state[lazy_content.ATTRIBUTE]
+        state.pop(lazy_content.LAZY, None)  # bytes of an earlier HTML, replaced before read
+        return copyreg.__newobj__, (type(obj),), state
+
+    return reduce
+
+
+def _digest(data: bytes, text: bytes | None) -> bytes:
+    """SHA-256 of a snapshot: the pickle (which says where it ends), then the HTML if apart."""
+    digest = hashlib.sha256(data)
+    if text is not None:
+        digest.update(text)
+    return digest.digest()
 
 
 def is_snapshot(entry) -> bool:
     """Tell whether a cached value is a snapshot written by :func:`snapshot`."""
-    return isinstance(entry, tuple) and len(entry) == 3 and entry[0] == MARK
+    return isinstance(entry, tuple) and len(entry) == 4 and entry[0] == MARK
 
 
-def restore(entry: tuple[str, bytes, bytes], settings, context) -> Content | None:
+def restore(entry: tuple[str, bytes, bytes, bytes | None], settings, context) -> Content | None:
     """Return the content object of a snapshot, bound to this build's settings and context.
 
     ``None`` when the snapshot does not give back a content object holding exactly this
-    build's settings and context: the caller reads the file instead.
+    build's settings and context: the caller reads the file instead.  An HTML kept apart is
+    given to the object as its bytes, read when first asked for (lazy_content.py).
     """
     try:
         content = _Unpickler(entry[1], {"settings": settings, "context": context}).load()
@@ -262,6 +308,14 @@ def restore(entry: tuple[str, bytes, bytes], settings, context) -> Content | Non
         or content._context is not context
     ):
         return None
+    text = entry[3]
+    if text is not None:
+        if type(text) is not bytes or lazy_content.ATTRIBUTE in vars(content):
+            return None
+        if lazy_content.installed():
+            vars(content)[lazy_content.LAZY] = text
+        else:
+            vars(content)[lazy_content.ATTRIBUTE] = text.decode("utf-8", "surrogatepass")
     # The digest stored with the bytes (the cache folder is trusted as the bytes are).
     snapshots.register(content, entry[2])
     return content

@@ -47,7 +47,7 @@ from pelican import signals
 
 from scripts import content_identity, output_files
 
-from . import content_cache, page_memo, pelican_fixes, template_cache
+from . import content_cache, lazy_content, page_memo, pelican_fixes, template_cache
 from .article_cache import settle_url, snapshots
 from .markdown_reader import use_reusing_reader
 
@@ -133,6 +133,7 @@ def on_finalized(pelican) -> None:
 def register() -> None:
     """Connect the plugin to Pelican."""
     pelican_fixes.install()
+    lazy_content.install()
     content_cache.install()
     content_identity.provide(snapshots.vouch_all)
     output_files.provide(page_memo.keep_file)

@@ -80,6 +80,7 @@ from pelican.writers import Writer
 from scripts import output_files
 from scripts.store import overwrite, replacing
 
+from . import lazy_content
 from .article_cache import snapshots
 from .file_stamps import signature
 from .pelican_fixes import DEFAULT_INTRASITE, source_digest
@@ -194,6 +195,12 @@ def _state(content, then: dict | None = None) -> dict:
     if then is not None:
         marked = map(operator.is_, map(attributes.get, then, repeat(_ABSENT)), then.values())
         state.update(zip(compress(then, marked), repeat(_IN_SNAPSHOT)))
+    # The HTML, whether held as text or still as the snapshot's bytes (lazy_content.py), is
+    # written last under its own name: the same state either way.
+    bytes_kept = state.pop(lazy_content.LAZY, _ABSENT)
+    html = state.pop(lazy_content.ATTRIBUTE, bytes_kept)
+    if html is not _ABSENT:
+        state[lazy_content.ATTRIBUTE] = html
     state.pop("_context", None)
     state.pop("settings", None)
     metadata = attributes.get("metadata")
@@ -270,7 +277,9 @@ class Digests:
             self._intrasite = content._get_intrasite_link_regex()
             # Pelican's own pattern only matches where "{" or "|" opens the link target.
             self._quick = self.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
-        texts = [getattr(content, "_content", None) or ""]
+        texts = []
+        if not self._quick or lazy_content.may_link(content):
+            texts.append(getattr(content, "_content", None) or "")
         for field in self.settings.get("FORMATTED_FIELDS", ()):
             value = content.metadata.get(field)
             if isinstance(value, str):

@@ -72,6 +72,8 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.writers import FileOverwriteFailedError
 
+from . import lazy_content
+
 logger = logging.getLogger(__name__)
 # The listing pages log what Pelican's own code logs, under its logger.
 pelican_logger = logging.getLogger("pelican.generators")
@@ -269,11 +271,10 @@ def _wrap_static_links(original):
 
     @functools.wraps(original)
     def get_static_links(self):
-        text = self._content
+        # The HTML as text, or as the bytes a restored article holds until it is read
+        # (lazy_content.py): either tells whether the pattern's marks are in it.
         if (
-            type(text) is str
-            and "{" not in text
-            and "|" not in text
+            not lazy_content.may_link(self)
             and self.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
         ):
             return set()
