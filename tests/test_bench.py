@@ -190,6 +190,31 @@ def test_a_failing_build_step_says_why(tmp_path: Path, capsys: pytest.CaptureFix
     assert "bench: failed: pelican exited 1" in err and "broken.py" in err
 
 
+def test_repeated_builds_report_the_median_and_end_as_a_clean_build(tmp_path: Path) -> None:
+    """With ``repeat``, each build runs that many times (a rebuild after taking its addition
+    out and putting it back), the row is the median run, and the last rebuild still matches a
+    clean build of the same content; the caches stay in the working folder."""
+    from scripts.bench.measure import measure_builds
+
+    work = tmp_path / "work"
+    rows = measure_builds(work, 4, 1, incremental=(1,), backfill=0, verify=True, repeat=2)
+    assert [row["variant"] for row in rows] == ["clearpress full", "plain full", "clearpress +1"]
+    for row in rows:
+        samples = row["cpu_s_samples"]
+        assert len(samples) == 2 and round(row["cpu_s"], 3) == min(samples)
+    assert rows[-1]["articles"] == 5 and rows[-1]["differs_from_clean_build"] == 0
+    assert (work / "logs" / "cp-4-plus1-without.log").is_file()
+    assert (work / "cache-4").is_dir()
+
+
+def test_repeat_is_refused_outside_one_to_nine(capsys: pytest.CaptureFixture[str]) -> None:
+    for value in ("0", "10", "x"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "--repeat", value])
+        assert exit_info.value.code == 2
+        assert "argument --repeat" in capsys.readouterr().err
+
+
 def test_volumes_split_an_archive_by_year_and_report_against_the_pages_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -53,6 +53,16 @@ def _count_or_zero(text: str) -> int:
     return 0 if text.strip() == "0" else _count(text)
 
 
+def _repeat(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 9 (got {value})")
+    return value
+
+
 def _sizes(text: str) -> list[int]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
@@ -143,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--verify",
         action="store_true",
         help="after the rebuilds, build the same content clean and count differing files",
+    )
+    run.add_argument(
+        "--repeat",
+        type=_repeat,
+        default=3,
+        help="measure each build this many times and report the median (1-9, default 3)",
     )
     run.add_argument(
         "--backfill",
@@ -238,6 +254,9 @@ def format_table(report: Report) -> str:
         )
     lines.append("× plain and × full are ratios of CPU seconds; differ: files that differ from a "
                  "clean build of the same content (--verify)")  # fmt: skip
+    repeats = {len(row.get("cpu_s_samples", ())) for row in report.builds}
+    if repeats and max(repeats) > 1:
+        lines.append(f"each build measured {max(repeats)} times: the median run is shown")
     return "\n".join(lines)
 
 
@@ -268,7 +287,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         for size in args.sizes:
             report.builds.extend(
                 measure_builds(
-                    work / f"n{size}", size, args.seed, verify=args.verify, backfill=args.backfill
+                    work / f"n{size}",
+                    size,
+                    args.seed,
+                    verify=args.verify,
+                    backfill=args.backfill,
+                    repeat=args.repeat,
                 )
             )
     except BenchError as exc:

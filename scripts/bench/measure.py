@@ -379,9 +379,13 @@ def measure_imports(work: Path, n: int, seed: int, styles: tuple[str, ...]) -> l
 # --- builds -----------------------------------------------------------------------------------
 
 
-def _row(size: int, variant: str, result: BuildResult, articles: int) -> dict[str, Any]:
+def _row(size: int, variant: str, samples: list[BuildResult], articles: int) -> dict[str, Any]:
+    """The row of the median sample by CPU seconds (its wall time, memory and output with it),
+    and every sample's CPU seconds."""
+    result = sorted(samples, key=lambda sample: sample.cpu_s)[(len(samples) - 1) // 2]
     row = {"size": size, "variant": variant, "articles": articles, **asdict(result)}
     row["bytes_per_article"] = result.output_bytes / articles if articles else 0.0
+    row["cpu_s_samples"] = [round(sample.cpu_s, 3) for sample in samples]
     return row
 
 
@@ -394,14 +398,20 @@ def measure_builds(
     incremental: Iterable[int] = (1, 20),
     backfill: int = 20,
     verify: bool = False,
+    repeat: int = 1,
 ) -> list[dict[str, Any]]:
     """Full ClearPress build, plain Pelican build, then ClearPress rebuilds after additions.
 
     The additions in ``incremental`` are today's news, dated after the archive; then
-    ``backfill`` old stories dated anywhere in it (0 skips that rebuild).  The first ClearPress build writes into a new output folder, so whatever ClearPress caches
-    (keyed by content and output folder) starts cold: that is the full build.  The rebuilds
-    reuse its output and caches, as a second ``clearpress build`` would.  With ``verify`` the
-    final content is also built clean into another folder and the last rebuild's output is
+    ``backfill`` old stories dated anywhere in it (0 skips that rebuild).  The first ClearPress
+    build writes into a new output folder with a new cache folder, so whatever ClearPress
+    caches starts cold: that is the full build.  The rebuilds reuse its output and caches, as
+    a second ``clearpress build`` would.
+
+    Each build is measured ``repeat`` times and the row is the median by CPU seconds: a full
+    build again from an empty output and cache folder, a rebuild again after taking the
+    addition out (a rebuild not measured) and putting the same files back.  With ``verify``
+    the final content is also built clean into another folder and the last rebuild's output is
     compared with it file by file.
     """
     settings = settings or clearpress_settings()
@@ -412,36 +422,79 @@ def measure_builds(
     logs.mkdir(exist_ok=True)
     rows = []
     cp_out, plain_out = work / f"out-cp-{size}", work / f"out-plain-{size}"
-    log(f"N={size}: ClearPress full build")
-    full = run_pelican(content, cp_out, settings, logs / f"cp-{size}.log")
-    rows.append(_row(size, "clearpress full", full, size))
-    log(f"N={size}: plain Pelican full build ({full.wall_s:.1f} s for ClearPress)")
-    plain = run_pelican(content, plain_out, plain_settings(work), logs / f"plain-{size}.log")
-    rows.append(_row(size, "plain full", plain, size))
+    # ClearPress's caches for these builds, inside the working folder: emptied for each full
+    # build, kept for the rebuilds.
+    cache = {"CACHE_PATH": str(work / f"cache-{size}")}
+
+    def clearpress(name: str) -> BuildResult:
+        return run_pelican(content, cp_out, settings, logs / f"{name}.log", extra=cache)
+
+    def full_build(r: int) -> BuildResult:
+        for folder in (cp_out, Path(cache["CACHE_PATH"])):
+            shutil.rmtree(folder, ignore_errors=True)
+        log(f"N={size}: ClearPress full build{_round(r, repeat)}")
+        return clearpress(f"cp-{size}")
+
+    def plain_build(r: int) -> BuildResult:
+        shutil.rmtree(plain_out, ignore_errors=True)
+        log(f"N={size}: plain Pelican full build{_round(r, repeat)}")
+        return run_pelican(content, plain_out, plain_settings(work), logs / f"plain-{size}.log")
+
+    rows.append(_row(size, "clearpress full", [full_build(r) for r in range(repeat)], size))
+    rows.append(_row(size, "plain full", [plain_build(r) for r in range(repeat)], size))
     articles = size
+
+    def rebuilds(label: str, write, name: str) -> list[BuildResult]:
+        paths = write()
+        samples = []
+        for r in range(repeat):
+            if r:
+                for path in paths:
+                    path.unlink()
+                clearpress(f"{name}-without")
+                write()
+            log(f"N={size}: ClearPress rebuild after {label}{_round(r, repeat)}")
+            samples.append(clearpress(name))
+        return samples
+
     for added in incremental:
         # Today's news (dated after the archive), as the scheduled import adds.
-        generate.write_articles(content, added, seed, start=articles, news=True)
+        start = articles
+        samples = rebuilds(
+            f"adding {added}",
+            lambda start=start, added=added: generate.write_articles(
+                content, added, seed, start=start, news=True
+            ),
+            f"cp-{size}-plus{added}",
+        )
         articles += added
-        log(f"N={size}: ClearPress rebuild after adding {added}")
-        result = run_pelican(content, cp_out, settings, logs / f"cp-{size}-plus{added}.log")
-        rows.append(_row(size, f"clearpress +{added}", result, articles))
+        rows.append(_row(size, f"clearpress +{added}", samples, articles))
     if backfill:
         # Old stories captured late: dated anywhere in the archive, so they land in the middle
         # of every listing and index they belong to (the costly case).
-        generate.write_articles(content, backfill, seed, start=articles)
+        start = articles
+        samples = rebuilds(
+            f"back-filling {backfill}",
+            lambda: generate.write_articles(content, backfill, seed, start=start),
+            f"cp-{size}-backfill",
+        )
         articles += backfill
-        log(f"N={size}: ClearPress rebuild after back-filling {backfill}")
-        result = run_pelican(content, cp_out, settings, logs / f"cp-{size}-backfill.log")
-        rows.append(_row(size, f"clearpress +{backfill} old", result, articles))
+        rows.append(_row(size, f"clearpress +{backfill} old", samples, articles))
     shutil.rmtree(plain_out, ignore_errors=True)
     if verify and rows:
         clean = work / f"out-clean-{size}"
         log(f"N={size}: clean build of the final content, to compare with the rebuild")
-        run_pelican(content, clean, settings, logs / f"cp-{size}-clean.log")
+        run_pelican(
+            content, clean, settings, logs / f"cp-{size}-clean.log",
+            extra={"CACHE_PATH": str(work / f"cache-clean-{size}")},
+        )  # fmt: skip
         rows[-1]["differs_from_clean_build"] = len(differing_files(cp_out, clean))
         shutil.rmtree(clean, ignore_errors=True)
     return rows
+
+
+def _round(r: int, repeat: int) -> str:
+    return f" ({r + 1} of {repeat})" if repeat > 1 else ""
 
 
 def differing_files(first: Path, second: Path) -> list[str]:
