@@ -180,7 +180,12 @@ def test_generated_captures_import(tmp_path: Path) -> None:
     assert len(written) >= 0.95 * len(paths), [o for o in outcomes if o.action != "wrote"]
 
 
-def test_a_failing_build_step_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failing_build_step_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scripts.bench import measure
+
+    monkeypatch.setattr(measure, "_settings", list(measure._settings))  # --settings sets it
     settings = tmp_path / "broken.py"
     settings.write_text('PLUGINS = ["no_such_plugin"]\n', encoding="utf-8")
     status = main(["run", "--sizes", "3", "--import-n", "0", "--settings", str(settings),
@@ -197,7 +202,10 @@ def test_repeated_builds_report_the_median_and_end_as_a_clean_build(tmp_path: Pa
     from scripts.bench.measure import measure_builds
 
     work = tmp_path / "work"
-    rows = measure_builds(work, 4, 1, incremental=(1,), backfill=0, verify=True, repeat=2)
+    rows = measure_builds(
+        work, 4, 1, settings=ROOT / "pelicanconf.py", incremental=(1,), backfill=0, verify=True,
+        repeat=2,
+    )  # fmt: skip
     assert [row["variant"] for row in rows] == ["clearpress full", "plain full", "clearpress +1"]
     for row in rows:
         samples = row["cpu_s_samples"]
