@@ -45,9 +45,13 @@ Signature = tuple[int, int, int, int, int]
 def signature(path: str) -> Signature | None:
     """The file's device, inode, size, modification and change times; ``None`` if unreadable."""
     try:
-        st = os.stat(path)
+        return signature_of(os.stat(path))
     except OSError:
         return None
+
+
+def signature_of(st: os.stat_result) -> Signature:
+    """:func:`signature` from a status already taken (a directory entry's, say)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 

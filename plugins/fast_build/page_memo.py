@@ -82,7 +82,7 @@ from scripts.store import overwrite, replacing
 
 from . import lazy_content
 from .article_cache import snapshots
-from .file_stamps import signature
+from .file_stamps import signature, signature_of
 from .pelican_fixes import DEFAULT_INTRASITE, source_digest
 
 logger = logging.getLogger(__name__)
@@ -531,40 +531,51 @@ class PageMemo:
 
     def clean_output(self) -> None:
         """Delete the output but the retained names and the recorded, untouched pages; then remove
-        the folders this left empty (and empty folders met on the way), deepest first."""
-        root = self.output_path + os.sep
-        keep = {
-            path
-            for path, (_key, recorded) in self.previous.items()
-            if signature(root + path) == recorded
-        }
-        self.previous = {path: self.previous[path] for path in keep}
-        if not os.path.isdir(self.output_path):
-            return
-        maybe_empty = []
-        for parent, dirs, files in os.walk(self.output_path, topdown=True):
-            relative = os.path.relpath(parent, self.output_path)
-            # Names below the output folder as the record spells them (normalised: ``relpath``
-            # returns a normalised path), joined as strings: 11,000 files at 10,000 articles.
-            inside = "" if relative == "." else relative + os.sep
-            if not inside:
-                dirs[:] = [d for d in dirs if d not in self.retention]
-                files = [f for f in files if f not in self.retention]
-            dirs[:] = [d for d in dirs if inside + d not in self.managed]
-            removed = not (dirs or files)
-            for name in files:
-                if inside + name not in keep:
-                    os.unlink(os.path.join(parent, name))
-                    removed = True
-            for name in list(dirs):
-                path = os.path.join(parent, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                    dirs.remove(name)
-                    removed = True
-            if removed:
-                maybe_empty.append(parent)
+        the folders this left empty (and empty folders met on the way), deepest first.
+
+        One walk with ``os.scandir``: each recorded page's signature comes from its directory
+        entry as the walk meets it (11,000 files at 10,000 articles, where a pass over the
+        record and another over the tree took twice the time)."""
+        kept: dict[str, tuple[bytes, tuple]] = {}
+        maybe_empty: list[str] = []
+        if os.path.isdir(self.output_path):
+            self._clean(self.output_path, "", kept, maybe_empty)
+        self.previous = kept
         self._remove_empty_dirs(maybe_empty)
+
+    def _clean(self, folder: str, inside: str, kept: dict, maybe_empty: list[str]) -> None:
+        """Clean ``folder`` (``inside``: its path below the output folder, with a separator)."""
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        if not inside:
+            entries = [entry for entry in entries if entry.name not in self.retention]
+        previous = self.previous
+        removed = not entries
+        for entry in entries:
+            relative = inside + entry.name
+            if entry.is_dir():  # a folder, or a link to one (as os.walk lists them)
+                if entry.is_symlink():
+                    os.unlink(entry.path)
+                    removed = True
+                elif relative not in self.managed:
+                    self._clean(entry.path, relative + os.sep, kept, maybe_empty)
+                continue
+            record = previous.get(relative)
+            if record is not None:
+                try:
+                    untouched = signature_of(entry.stat()) == record[1]
+                except OSError:
+                    untouched = False
+                if untouched:
+                    kept[relative] = record
+                    continue
+            os.unlink(entry.path)
+            removed = True
+        if removed:
+            maybe_empty.append(folder)
 
     def _remove_empty_dirs(self, folders: list[str]) -> None:
         """Remove each of ``folders`` that is empty, and then its parents while they are

@@ -266,13 +266,17 @@ class IndexBuilder:
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
             old.update(n if relative == "." else f"{relative}/{n}" for n in names)
         written = 0
+        made: set[str] = set()  # folders known to exist (4,000 files share three)
         for name, data in files.items():
             path = os.path.join(folder, *name.split("/"))
             if name in old and os.path.getsize(path) == len(data):
                 with open(path, "rb") as handle:
                     if handle.read() == data:
                         continue
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            parent = os.path.dirname(path)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
             overwrite(path, data)  # in place: truncating to zero makes ext4 flush on close
             written += 1
         for name in old - files.keys():
