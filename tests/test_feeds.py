@@ -202,6 +202,7 @@ def build_site(
     siteurl: str = SITEURL,
     theme: str | None = None,
     extra: dict[str, str] | None = None,
+    plugins: tuple[str, ...] = ("topic_feeds",),
     **feeds,
 ) -> Build:
     """Copy the fixture site into ``tmp`` and run a real Pelican build with the plugin."""
@@ -220,7 +221,7 @@ def build_site(
             "RELATIVE_URLS": False,
             "THEME": theme or _project_theme(),
             "PLUGIN_PATHS": [str(PLUGINS)],
-            "PLUGINS": ["topic_feeds"],
+            "PLUGINS": list(plugins),
             "TIMEZONE": "Asia/Ho_Chi_Minh",
             "DEFAULT_LANG": "vi",
             "ARTICLE_URL": "{category}/{date:%Y}/{slug}.html",
@@ -257,6 +258,15 @@ def build_site(
 def site(tmp_path_factory) -> Build:
     """Return the main build (SITEURL under a project path, hanoi.gov.vn as excerpts)."""
     return build_site(tmp_path_factory.mktemp("main"))
+
+
+def test_a_later_build_that_does_not_list_the_plugin_gets_no_feeds(site: Build, tmp_path):
+    """Pelican's signals are process-wide: after a build with the plugin, a build in the same
+    process without it gets neither feeds nor the plugin's settings."""
+    assert list(site.output.rglob("*.atom.xml"))
+    other = build_site(tmp_path, plugins=())
+    assert list(other.output.rglob("*.atom.xml")) == []
+    assert list(other.output.rglob("*.rss.xml")) == []
 
 
 @pytest.fixture(scope="module")

@@ -48,9 +48,19 @@ logger = logging.getLogger(__name__)
 LOCAL_SITEURL = "http://localhost:8000"
 
 
+NAME = "topic_feeds"
+
+
+def enabled(settings) -> bool:
+    """Tell whether this build lists the plugin (Pelican's signals are process-wide: a later
+    build in the same process that does not list it must not get its feeds)."""
+    return any(str(p).rsplit(".", 1)[-1] == NAME for p in settings.get("PLUGINS") or [])
+
+
 def merge_into_settings(pelican) -> None:
     """Merge the defaults into ``settings["TOPIC_FEEDS"]`` so templates see every key."""
-    pelican.settings[SETTING] = merge_settings(pelican.settings.get(SETTING))
+    if enabled(pelican.settings):
+        pelican.settings[SETTING] = merge_settings(pelican.settings.get(SETTING))
 
 
 def _site(settings: dict, config: dict) -> Site:
@@ -415,9 +425,9 @@ class _Recorder(logging.Handler):
         self.warnings.append((record.levelno, record.getMessage()))
 
 
-def get_generators(_pelican):
-    """Hand Pelican the feed generator class."""
-    return TopicFeedsGenerator
+def get_generators(pelican):
+    """Hand Pelican the feed generator class, when the build lists the plugin."""
+    return TopicFeedsGenerator if enabled(pelican.settings) else None
 
 
 def register():
