@@ -45,7 +45,7 @@ from .pelican_fixes import KEPT_SAVE_AS
 
 logger = logging.getLogger(__name__)
 
-MARK = "fast_build.content/3"  # first item of a cache entry that holds a snapshot
+MARK = "fast_build.content/4"  # first item of a cache entry that holds a snapshot
 
 # Types whose values cannot change in place: an attribute still holding the very object it held
 # when the snapshot was taken still holds the snapshot's value.
@@ -53,6 +53,7 @@ UNCHANGING = frozenset(
     {
         str, bytes, int, float, bool, type(None), datetime.datetime, datetime.date,
         SafeDatetime, zoneinfo.ZoneInfo, dateutil.tz.tzoffset, dateutil.tz.tzutc,
+        lazy_content.LazyText,
     }
 )  # fmt: skip
 
@@ -232,12 +233,14 @@ snapshots = Snapshots()
 lazy_content.on_read.append(snapshots.read)
 
 
-def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes, bytes | None] | None:
+def snapshot(content: Content, settings, context) -> tuple | None:
     """Return the cache entry for ``content`` as it is now, or ``None`` if it cannot be pickled.
 
-    The entry: the mark, the pickle, the SHA-256 of the pickle and the HTML, and the HTML as
-    UTF-8 bytes, kept out of the pickle (``None`` when it is in it), so that a restored object
-    can hold the bytes until its HTML is read (lazy_content.py).
+    The entry: the mark, the pickle, the SHA-256 of the pickle and the HTML, the HTML as UTF-8
+    bytes, kept out of the pickle (``None`` when it is in it), so that a restored object can
+    hold the bytes until its HTML is read (lazy_content.py), and whether those bytes hold link
+    marks (``{`` or ``|``).  Loaded from the cache file, the pickle and the HTML are views of
+    the file (cache_file.py).
     """
     _settle_slugs(content)
     settle_url(content)
@@ -247,9 +250,10 @@ def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes, by
     if lazy_content.ATTRIBUTE not in vars(content) and lazy_content.LAZY in vars(content):
         _ = content._content  # a restored object snapshotted again: its text, read
     html = vars(content).get(lazy_content.ATTRIBUTE)
-    text = None
+    text, marks = None, True
     if lazy_content.installed() and type(html) is str:
         text = html.encode("utf-8", "surrogatepass")
+        marks = b"{" in text or b"|" in text
         pickler.dispatch_table = {**copyreg.dispatch_table, type(content): _without_html(content)}
     try:
         pickler.dump(content)
@@ -259,7 +263,7 @@ def snapshot(content: Content, settings, context) -> tuple[str, bytes, bytes, by
     data = buffer.getvalue()
     digest = _digest(data, text)
     snapshots.register(content, digest)
-    return (MARK, data, digest, text)
+    return (MARK, data, digest, text, marks)
 
 
 def _without_html(top: Content):
@@ -287,10 +291,10 @@ def _digest(data: bytes, text: bytes | None) -> bytes:
 
 def is_snapshot(entry) -> bool:
     """Tell whether a cached value is a snapshot written by :func:`snapshot`."""
-    return isinstance(entry, tuple) and len(entry) == 4 and entry[0] == MARK
+    return isinstance(entry, tuple) and len(entry) == 5 and entry[0] == MARK
 
 
-def restore(entry: tuple[str, bytes, bytes, bytes | None], settings, context) -> Content | None:
+def restore(entry: tuple, settings, context) -> Content | None:
     """Return the content object of a snapshot, bound to this build's settings and context.
 
     ``None`` when the snapshot does not give back a content object holding exactly this
@@ -310,12 +314,12 @@ def restore(entry: tuple[str, bytes, bytes, bytes | None], settings, context) ->
         return None
     text = entry[3]
     if text is not None:
-        if type(text) is not bytes or lazy_content.ATTRIBUTE in vars(content):
+        if not isinstance(text, bytes | memoryview) or lazy_content.ATTRIBUTE in vars(content):
             return None
         if lazy_content.installed():
-            vars(content)[lazy_content.LAZY] = text
+            vars(content)[lazy_content.LAZY] = lazy_content.LazyText(text, entry[4])
         else:
-            vars(content)[lazy_content.ATTRIBUTE] = text.decode("utf-8", "surrogatepass")
+            vars(content)[lazy_content.ATTRIBUTE] = str(text, "utf-8", "surrogatepass")
     # The digest stored with the bytes (the cache folder is trusted as the bytes are).
     snapshots.register(content, entry[2])
     return content

@@ -46,7 +46,7 @@ from pelican.contents import Content
 from scripts import journal
 from scripts.store import replacing
 
-from . import article_cache, file_stamps
+from . import article_cache, cache_file, file_stamps
 from .pelican_fixes import source_digest
 
 logger = logging.getLogger(__name__)
@@ -233,11 +233,37 @@ def _enabled(cacher) -> bool:
 def _wrap_init(original):
     @functools.wraps(original)
     def __init__(self, settings, cache_name, caching_policy, load_policy):
-        original(self, settings, cache_name, caching_policy, load_policy)
+        from .fast_build import enabled
+
+        ours = load_policy and enabled(settings) and not settings.get("GZIP_CACHE")
+        path = os.path.join(settings.get("CACHE_PATH") or "", cache_name)
+        if not (ours and cache_file.is_ours(path)):
+            original(self, settings, cache_name, caching_policy, load_policy)
+        else:
+            # Written by this plugin: read in place (cache_file.py); Pelican loads nothing.
+            original(self, settings, cache_name, caching_policy, False)
+            try:
+                loaded = cache_file.read(self._cache_path)
+            except Exception as exc:  # any unreadable file: an empty cache, as Pelican's own
+                logger.warning("fast_build: cache %s unreadable (%s); starting afresh", path, exc)
+                loaded = {}
+            self._cache = loaded if isinstance(loaded, dict) else {}
         if load_policy and _enabled(self):
             self._fast_build_journal = journal.apply(self._cache_path, self._cache)
 
     return __init__
+
+
+def _out_of_band(cache: dict) -> dict:
+    """The cache with each snapshot's pickle and HTML marked to be written after the pickle."""
+    marked = {}
+    for key, value in cache.items():
+        if isinstance(value, tuple) and len(value) == 2 and article_cache.is_snapshot(value[1]):
+            mark, data, digest, text, marks = value[1]
+            text = None if text is None else cache_file.out_of_band(text)
+            value = (value[0], (mark, cache_file.out_of_band(data), digest, text, marks))
+        marked[key] = value
+    return marked
 
 
 def _wrap_get(original):
@@ -313,7 +339,7 @@ def _wrap_save(original):
                 with gzip.GzipFile(fileobj=raw, mode="wb") as packed:
                     pickle.dump(self._cache, packed, protocol=pickle.HIGHEST_PROTOCOL)
             else:
-                pickle.dump(self._cache, raw, protocol=pickle.HIGHEST_PROTOCOL)
+                cache_file.write(raw, _out_of_band(self._cache))
 
         size = self.__dict__.get("_fast_build_journal")
         self._fast_build_journal = None

@@ -123,10 +123,13 @@ def on_all_generators_finalized(generators) -> None:
 
 
 def on_finalized(pelican) -> None:
-    """Remove pages that are gone and record this build's pages."""
+    """Remove pages that are gone and record this build's pages.
+
+    The snapshots are forgotten when the next build starts, not here: other plugins' handlers
+    of this signal (search's index) ask them, before or after this one, as ``PLUGINS`` orders
+    them."""
     if enabled(pelican.settings):
         page_memo.finish(pelican)
-        snapshots.clear()
         release_frozen(pelican.settings)
 
 

@@ -5,7 +5,8 @@ and search find the unchanged ones' results kept, by keys that the snapshot's di
 (page_memo.py, ``content_identity``).  Decoding 10,000 articles' HTML (5.5 KB of Vietnamese
 each, 2 bytes a character once decoded) was 120 ms of a 3 s rebuild and 80 MB of memory the
 process then had to be given.  So a snapshot keeps the HTML beside the pickled object, as UTF-8
-bytes, and a restored object holds those bytes (``LAZY``) instead of ``_content``; the first
+bytes, and a restored object holds those bytes (``LAZY``, a :class:`LazyText`: the bytes, or a
+view of them in the cache file read in place, cache_file.py) instead of ``_content``; the first
 read of ``_content`` decodes them, stores the text as the attribute Pelican set, and drops the
 bytes.  Reading it is all anything does (Pelican's ``get_content``, plugins, templates), and
 gets the text the freshly read article held.
@@ -16,7 +17,7 @@ an object that holds its text (every freshly read one) is untouched.  Two things
 object's dictionary rather than its attributes, and know about the bytes: page_memo's digest
 of an object's state, and the vouching of article_cache's snapshots (an attribute absent then
 and now is vouched for; once decoded, the text is recorded as the snapshot's).  Quick looks for
-link marks (``{``, ``|``) in the HTML read the bytes without decoding (:func:`peek`).
+link marks (``{``, ``|``) in the HTML take the snapshot's answer (:func:`may_link`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable
 
 from pelican.contents import Content
 
-LAZY = "_fast_build_content"  # the UTF-8 bytes of ``_content``, while not yet read
+LAZY = "_fast_build_content"  # a LazyText: the HTML not yet read
 ATTRIBUTE = "_content"
 
 # Called with (object, text) when an object's bytes are decoded (article_cache's snapshots
@@ -33,21 +34,31 @@ ATTRIBUTE = "_content"
 on_read: list[Callable[[object, str], None]] = []
 
 
+class LazyText(tuple):
+    """(the HTML's UTF-8 bytes, or a read-only view of them in the cache file; whether they
+    hold ``{`` or ``|``, told when the snapshot was taken so that nothing has to look)."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: bytes | memoryview, marks: bool) -> LazyText:
+        return super().__new__(cls, (data, bool(marks)))
+
+
 class LazyContent:
-    """``Content._content`` for objects that hold the bytes (:data:`LAZY`) instead."""
+    """``Content._content`` for objects that hold a :class:`LazyText` (:data:`LAZY`)."""
 
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
         state = instance.__dict__
-        data = state.get(LAZY)
-        if data is None:
+        held = state.get(LAZY)
+        if type(held) is not LazyText:
             raise AttributeError(
                 f"{type(instance).__name__!r} object has no attribute {ATTRIBUTE!r}",
                 name=ATTRIBUTE,
                 obj=instance,
             )
-        text = data.decode("utf-8", "surrogatepass")
+        text = str(held[0], "utf-8", "surrogatepass")
         state[ATTRIBUTE] = text
         del state[LAZY]
         for hook in on_read:
@@ -79,23 +90,15 @@ def installed() -> bool:
     return bool(_installed) and _installed[0]
 
 
-def peek(content) -> str | bytes | None:
-    """The object's HTML as it holds it — text, or the UTF-8 bytes not read yet — without
-    decoding; ``None`` when it holds neither."""
+def may_link(content) -> bool:
+    """Whether the HTML may hold Pelican's intrasite link marks (``{`` or ``|``, which its
+    default link pattern starts with): ``False`` only when it is text that certainly does not,
+    or HTML not read yet whose snapshot found none."""
     state = vars(content)
     text = state.get(ATTRIBUTE)
     if text is None:
-        text = state.get(LAZY)
-    return text if isinstance(text, str | bytes) else None
-
-
-def may_link(content) -> bool:
-    """Whether the HTML may hold Pelican's intrasite link marks (``{`` or ``|``, which its
-    default link pattern starts with): ``False`` only when it is text or bytes that certainly
-    does not (UTF-8 encodes no other character with those bytes)."""
-    text = peek(content)
-    if type(text) is bytes:
-        return b"{" in text or b"|" in text
+        held = state.get(LAZY)
+        return held[1] if type(held) is LazyText else True
     if type(text) is str:
         return "{" in text or "|" in text
     return True
