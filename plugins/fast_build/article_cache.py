@@ -45,7 +45,7 @@ from .pelican_fixes import KEPT_SAVE_AS
 
 logger = logging.getLogger(__name__)
 
-MARK = "fast_build.content/4"  # first item of a cache entry that holds a snapshot
+MARK = "fast_build.content/5"  # first item of a cache entry that holds a snapshot
 
 # Types whose values cannot change in place: an attribute still holding the very object it held
 # when the snapshot was taken still holds the snapshot's value.
@@ -61,6 +61,22 @@ UNCHANGING = frozenset(
 _ABSENT = object()
 
 
+# Classes every snapshot names (content, categories and tags, dates and their zones): written
+# as persistent ids, which loading resolves with a dictionary lookup made in C, where pickle's
+# own globals go through ``find_class``, a call into Python each (~9 an article).
+_KNOWN_CLASSES = {
+    id(cls): f"class:{cls.__module__}:{cls.__qualname__}"
+    for root in (Content, URLWrapper)
+    for cls in [root, *root.__subclasses__()]
+} | {
+    id(cls): f"class:{cls.__module__}:{cls.__qualname__}"
+    for cls in (
+        SafeDatetime, datetime.datetime, datetime.date, dateutil.tz.tzoffset,
+        dateutil.tz.tzutc, zoneinfo.ZoneInfo,
+    )
+}  # fmt: skip
+
+
 class _Pickler(pickle.Pickler):
     def __init__(self, buffer, shared: dict[int, str]) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -74,23 +90,41 @@ _classes: dict[tuple[str, str], object] = {}  # what find_class returned, by (mo
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, shared: dict[str, object]) -> None:
-        super().__init__(io.BytesIO(data))
-        self._shared = shared
+    """Pickle's unpickler with the lookups of classes kept for the process.
+
+    ``persistent_load`` is set to a :class:`_Shared` table's ``__getitem__`` (C) by
+    :func:`restore`; made without an ``__init__`` of its own, as Python code per article."""
 
     def find_class(self, module: str, name: str):
-        # Each snapshot names the same dozen classes; looking them up through the import
+        # Each snapshot names the same few functions; looking them up through the import
         # system each time was ~10 % of a restore.
         found = _classes.get((module, name))
         if found is None:
             found = _classes[module, name] = super().find_class(module, name)
         return found
 
-    def persistent_load(self, pid):
-        try:
-            return self._shared[pid]
-        except KeyError:
-            raise pickle.UnpicklingError(f"unknown shared object {pid!r}") from None
+
+class _Shared(dict):
+    """Persistent ids of one build: its settings and context, and the classes of
+    ``_KNOWN_CLASSES`` (resolved when first met)."""
+
+    def __missing__(self, pid):
+        kind, _, name = str(pid).partition(":")
+        module, _, qualname = name.partition(":")
+        if kind != "class" or not module or not qualname:
+            raise pickle.UnpicklingError(f"unknown shared object {pid!r}")
+        found = _Unpickler.find_class(_Unpickler(io.BytesIO()), module, qualname)
+        self[pid] = found
+        return found
+
+
+_last_shared: list = [None, None, None]  # (settings, context, table) of the last restore
+
+
+def _shared(settings, context) -> _Shared:
+    if _last_shared[0] is not settings or _last_shared[1] is not context:
+        _last_shared[:] = [settings, context, _Shared(settings=settings, context=context)]
+    return _last_shared[2]
 
 
 def _settle_slugs(content: Content) -> None:
@@ -245,7 +279,7 @@ def snapshot(content: Content, settings, context) -> tuple | None:
     _settle_slugs(content)
     settle_url(content)
     buffer = io.BytesIO()
-    shared = {id(settings): "settings", id(context): "context"}
+    shared = {**_KNOWN_CLASSES, id(settings): "settings", id(context): "context"}
     pickler = _Pickler(buffer, shared)
     if lazy_content.ATTRIBUTE not in vars(content) and lazy_content.LAZY in vars(content):
         _ = content._content  # a restored object snapshotted again: its text, read
@@ -302,7 +336,9 @@ def restore(entry: tuple, settings, context) -> Content | None:
     given to the object as its bytes, read when first asked for (lazy_content.py).
     """
     try:
-        content = _Unpickler(entry[1], {"settings": settings, "context": context}).load()
+        unpickler = _Unpickler(io.BytesIO(entry[1]))
+        unpickler.persistent_load = _shared(settings, context).__getitem__
+        content = unpickler.load()
     except Exception as exc:  # any failure to restore is a cache miss, never a build failure
         logger.debug("fast_build: a cached content object could not be restored (%s)", exc)
         return None
