@@ -212,7 +212,7 @@ def test_repeated_builds_report_the_median_and_end_as_a_clean_build(tmp_path: Pa
         assert len(samples) == 2 and round(row["cpu_s"], 3) == min(samples)
     assert rows[-1]["articles"] == 5 and rows[-1]["differs_from_clean_build"] == 0
     assert (work / "logs" / "cp-4-plus1-without.log").is_file()
-    assert (work / "cache-4").is_dir()
+    assert (work / "cache-4-1").is_dir() and not (work / "cache-4-0").exists()
 
 
 def test_repeat_is_refused_outside_one_to_nine(capsys: pytest.CaptureFixture[str]) -> None:

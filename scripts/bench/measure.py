@@ -409,8 +409,8 @@ def measure_builds(
     a second ``clearpress build`` would.
 
     Each build is measured ``repeat`` times and the row is the median by CPU seconds: a full
-    build again from an empty output and cache folder, a rebuild again after taking the
-    addition out (a rebuild not measured) and putting the same files back.  With ``verify``
+    build again into new output and cache folders, a rebuild again after taking the addition
+    out (a rebuild not measured) and putting the same files back.  With ``verify``
     the final content is also built clean into another folder and the last rebuild's output is
     compared with it file by file.
     """
@@ -421,27 +421,34 @@ def measure_builds(
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     rows = []
-    cp_out, plain_out = work / f"out-cp-{size}", work / f"out-plain-{size}"
-    # ClearPress's caches for these builds, inside the working folder: emptied for each full
-    # build, kept for the rebuilds.
-    cache = {"CACHE_PATH": str(work / f"cache-{size}")}
+
+    # Each full build writes into folders of its own, output and ClearPress's caches: the file
+    # system makes creating a name deleted moments before slower, which a full build measured
+    # again into the folder it just emptied would pay 15,000 times.  The last ClearPress build's
+    # folders are the ones the rebuilds reuse; ClearPress and plain Pelican take turns, so both
+    # see the same spells of a busy machine.
+    def folders(r: int) -> tuple[Path, dict[str, str]]:
+        return work / f"out-cp-{size}-{r}", {"CACHE_PATH": str(work / f"cache-{size}-{r}")}
 
     def clearpress(name: str) -> BuildResult:
         return run_pelican(content, cp_out, settings, logs / f"{name}.log", extra=cache)
 
-    def full_build(r: int) -> BuildResult:
-        for folder in (cp_out, Path(cache["CACHE_PATH"])):
-            shutil.rmtree(folder, ignore_errors=True)
+    full, plain = [], []
+    for r in range(repeat):
+        cp_out, cache = folders(r)
         log(f"N={size}: ClearPress full build{_round(r, repeat)}")
-        return clearpress(f"cp-{size}")
-
-    def plain_build(r: int) -> BuildResult:
-        shutil.rmtree(plain_out, ignore_errors=True)
+        full.append(clearpress(f"cp-{size}"))
         log(f"N={size}: plain Pelican full build{_round(r, repeat)}")
-        return run_pelican(content, plain_out, plain_settings(work), logs / f"plain-{size}.log")
-
-    rows.append(_row(size, "clearpress full", [full_build(r) for r in range(repeat)], size))
-    rows.append(_row(size, "plain full", [plain_build(r) for r in range(repeat)], size))
+        plain_out = work / f"out-plain-{size}-{r}"
+        plain.append(
+            run_pelican(content, plain_out, plain_settings(work), logs / f"plain-{size}.log")
+        )
+        shutil.rmtree(plain_out, ignore_errors=True)
+    for r in range(repeat - 1):
+        for folder in (folders(r)[0], Path(folders(r)[1]["CACHE_PATH"])):
+            shutil.rmtree(folder, ignore_errors=True)
+    rows.append(_row(size, "clearpress full", full, size))
+    rows.append(_row(size, "plain full", plain, size))
     articles = size
 
     def rebuilds(label: str, write, name: str) -> list[BuildResult]:
@@ -480,7 +487,6 @@ def measure_builds(
         )
         articles += backfill
         rows.append(_row(size, f"clearpress +{backfill} old", samples, articles))
-    shutil.rmtree(plain_out, ignore_errors=True)
     if verify and rows:
         clean = work / f"out-clean-{size}"
         log(f"N={size}: clean build of the final content, to compare with the rebuild")
