@@ -239,7 +239,8 @@ class Snapshots:
             entry[2][lazy_content.ATTRIBUTE] = text
 
     def clear(self) -> None:
-        """Forget the build's objects (at its start and end)."""
+        """Forget the last build's objects (when a build starts: at its end, plugins may still
+        be asking)."""
         self._by_id.clear()
 
 

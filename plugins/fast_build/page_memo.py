@@ -534,8 +534,8 @@ class PageMemo:
         the folders this left empty (and empty folders met on the way), deepest first.
 
         One walk with ``os.scandir``: each recorded page's signature comes from its directory
-        entry as the walk meets it (11,000 files at 10,000 articles, where a pass over the
-        record and another over the tree took twice the time)."""
+        entry as the walk meets it (11,000 files at 10,000 articles; a pass over the record,
+        then another over the tree, took 0.067 s, this 0.058 s)."""
         kept: dict[str, tuple[bytes, tuple]] = {}
         maybe_empty: list[str] = []
         if os.path.isdir(self.output_path):
