@@ -122,16 +122,8 @@ class IndexBuilder:
 
     def state(self, code: str) -> bytes:
         """Return what ``resume`` needs to continue from this build (``code``: see resume)."""
-        return marshal.dumps(
-            {
-                "code": code,
-                "keys": self.keys,
-                "lengths": self.lengths,
-                "excerpts": [r.excerpt for r in self.records],
-                "shown": [(r.url, r.title, r.date, r.topic) for r in self.records],
-                "postings": {t: (bytes(p), last) for t, (p, last) in self._postings.items()},
-            }
-        )
+        postings = {t: (bytes(p), last) for t, (p, last) in self._postings.items()}
+        return marshal.dumps(self._documents_from(0, code, postings))
 
     def state_added(self, code: str) -> dict | None:
         """What this build added to the state it resumed from, as ``resume`` applies it after
@@ -140,17 +132,21 @@ class IndexBuilder:
         if self._saved is None:
             return None
         count, saved = self._saved
-        records = self.records[count:]
         postings = {}
         for term, (data, last) in self._postings.items():
             before = saved.get(term, 0)
             if len(data) != before:
                 postings[term] = (bytes(data[before:]), last)
+        return {**self._documents_from(count, code, postings), "start": count}
+
+    def _documents_from(self, start: int, code: str, postings: dict) -> dict:
+        """The state's fields for the documents from number ``start`` on: the one shape that
+        ``state`` writes whole and ``state_added`` writes after the documents resumed."""
+        records = self.records[start:]
         return {
             "code": code,
-            "start": count,
-            "keys": self.keys[count:],
-            "lengths": self.lengths[count:],
+            "keys": self.keys[start:],
+            "lengths": self.lengths[start:],
             "excerpts": [r.excerpt for r in records],
             "shown": [(r.url, r.title, r.date, r.topic) for r in records],
             "postings": postings,
