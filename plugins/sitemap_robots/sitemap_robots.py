@@ -63,7 +63,7 @@ def newest(articles) -> str | None:
 # which the XML needs escaped.  A URL made of these alone (nearly all: ClearPress slugs are
 # ASCII) is written as it is, without ``quote`` and ``escape`` (~4 µs each, 11,000 URLs).
 URL_SAFE = "/%:@!$&()*+,;=-._~"
-_PLAIN_URL = re.compile(r"[A-Za-z0-9/%:@!$()*+,;=\-._~]*")
+_PLAIN_URL = re.compile("[A-Za-z0-9" + re.escape(URL_SAFE.replace("&", "")) + "]*")
 
 
 def sitemap_xml(root: str, entries: list[tuple[str, str | None]]) -> str:
