@@ -40,7 +40,7 @@ from pelican.contents import Article, Content
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import SafeDatetime
 
-from . import lazy_content
+from . import cache_file, lazy_content
 from .pelican_fixes import KEPT_SAVE_AS
 
 logger = logging.getLogger(__name__)
@@ -322,6 +322,14 @@ def _digest(data: bytes, text: bytes | None) -> bytes:
     if text is not None:
         digest.update(text)
     return digest.digest()
+
+
+def for_file(entry: tuple) -> tuple:
+    """The snapshot with its pickle and HTML marked to be written after the cache file's
+    pickle, and read back in place (cache_file.py)."""
+    mark, data, digest, text, marks = entry
+    text = None if text is None else cache_file.out_of_band(text)
+    return (mark, cache_file.out_of_band(data), digest, text, marks)
 
 
 def is_snapshot(entry) -> bool:

@@ -255,15 +255,13 @@ def _wrap_init(original):
 
 
 def _out_of_band(cache: dict) -> dict:
-    """The cache with each snapshot's pickle and HTML marked to be written after the pickle."""
-    marked = {}
-    for key, value in cache.items():
-        if isinstance(value, tuple) and len(value) == 2 and article_cache.is_snapshot(value[1]):
-            mark, data, digest, text, marks = value[1]
-            text = None if text is None else cache_file.out_of_band(text)
-            value = (value[0], (mark, cache_file.out_of_band(data), digest, text, marks))
-        marked[key] = value
-    return marked
+    """The cache with each snapshot's large bytes marked to be written after the pickle."""
+    return {
+        key: (value[0], article_cache.for_file(value[1]))
+        if isinstance(value, tuple) and len(value) == 2 and article_cache.is_snapshot(value[1])
+        else value
+        for key, value in cache.items()
+    }
 
 
 def _wrap_get(original):
